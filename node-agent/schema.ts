@@ -16,7 +16,10 @@ export const EndpointSchema = z
   .string()
   .max(2048)
   .url()
-  .refine((s) => /^https?:\/\//.test(s) && !s.endsWith('/'), 'endpoint must be an http(s) URL without trailing slash');
+  .refine(
+    (s) => /^https?:\/\//.test(s) && !s.endsWith('/'),
+    'endpoint must be an http(s) URL without trailing slash',
+  );
 
 const Count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const NonNegative = z.number().nonnegative().finite();
@@ -52,7 +55,12 @@ export const ThreadSchema = z.object({
 });
 export type ThreadStatus = z.infer<typeof ThreadSchema>;
 
-export const TrafficSchema = z.object({ bytesIn: Count, bytesOut: Count, packetsIn: Count, packetsOut: Count });
+export const TrafficSchema = z.object({
+  bytesIn: Count,
+  bytesOut: Count,
+  packetsIn: Count,
+  packetsOut: Count,
+});
 export type Traffic = z.infer<typeof TrafficSchema>;
 
 export const ProcessStatsSchema = z.object({
@@ -108,3 +116,79 @@ export const LogsResponseSchema = z.object({
 export type LogsResponse = z.infer<typeof LogsResponseSchema>;
 
 export const STATUS_SCHEMA_VERSION = 1;
+
+/** Bounds of GET /v1/logs: the largest `tail`, its default, and the most record bytes one answer carries. */
+export const LOG_LIMITS = { defaultTail: 200, maxTail: 10_000, maxResponseBytes: 1_048_576 } as const;
+
+const IntParam = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d{1,9}$/, 'must be a non-negative integer')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+/**
+ * Query of GET /v1/logs, parsed from the URL's string parameters. `tail`: newest N matching records;
+ * `sinceSeconds`: only records at most that old; `level`: minimum level. Unknown parameters are ignored.
+ */
+export const LogsQuerySchema = z.object({
+  tail: IntParam(1, LOG_LIMITS.maxTail).default(LOG_LIMITS.defaultTail),
+  sinceSeconds: z
+    .string()
+    .regex(/^\d{1,12}(\.\d{1,6})?$/, 'must be a non-negative number of seconds')
+    .transform(Number)
+    .optional(),
+  level: LogLevelSchema.optional(),
+});
+export type LogsQuery = z.output<typeof LogsQuerySchema>;
+
+/** Body of every non-2xx answer. `code` is a stable machine-readable word; `message` is for humans. */
+export const ErrorBodySchema = z.object({
+  error: z.object({ code: z.string().min(1).max(64), message: z.string().max(4096) }),
+});
+export type ErrorBody = z.infer<typeof ErrorBodySchema>;
+
+/** The error codes agents send (readers must accept others: treat unknown codes by HTTP status). */
+export const ERROR_CODES = [
+  'not_found',
+  'method_not_allowed',
+  'unauthorized',
+  'logs_disabled',
+  'invalid_query',
+  'state_unavailable',
+  'state_invalid',
+  'status_invalid',
+  'agent_closed',
+  'internal_error',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/**
+ * A worker thread as a sidecar's state document reports it: the agent derives `state` at request time
+ * (waiting if `waiting`, else stalled when now - lastBeatAt > deadlineMs, else running), so a state
+ * document that stops being updated shows its threads stalled.
+ */
+export const StateThreadSchema = ThreadSchema.omit({ state: true }).extend({
+  waiting: z.boolean().optional(),
+});
+export type StateThread = z.infer<typeof StateThreadSchema>;
+
+/**
+ * The sidecar's input: what a non-Node VPN writes to a file or prints from a command. It is the status
+ * document minus what the sidecar fills in (schema, now, thread states); optional parts default to:
+ * endpoint = the sidecar's configured/listening URL, startedAt = the sidecar's start, process = zeros
+ * (unknown), queue depth 0, no threads. Unknown fields are ignored.
+ */
+export const NodeStateSchema = z.object({
+  nodeId: NodeIdSchema,
+  endpoint: EndpointSchema.optional(),
+  version: StatusSchema.shape.version,
+  startedAt: Rfc3339.optional(),
+  ring: StatusSchema.shape.ring,
+  connections: StatusSchema.shape.connections,
+  traffic: TrafficSchema,
+  process: ProcessStatsSchema.optional(),
+  queue: StatusSchema.shape.queue.optional(),
+  threads: z.array(StateThreadSchema).max(STATUS_LIMITS.threads).optional(),
+});
+export type NodeState = z.infer<typeof NodeStateSchema>;

@@ -1,0 +1,17 @@
+/**
+ * `ringwatch` command line. Each command lives in its own module and registers itself here; this file
+ * only wires them together.
+ */
+import { Command } from 'commander';
+import { registerAgentCommand } from './agent-command.js';
+import { registerSimCommand } from './sim-command.js';
+
+const program = new Command('ringwatch')
+  .description('Operations crawler and observability platform for structured P2P VPN rings')
+  .version('0.1.0')
+  .showHelpAfterError();
+
+registerSimCommand(program);
+registerAgentCommand(program);
+
+await program.parseAsync(process.argv);
