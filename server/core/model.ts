@@ -29,7 +29,7 @@ interface VisitBase {
   expectedId?: string;
   startedAt: number;
   durationMs: number;
-  /** 1 + retries. */
+  /** Connections tried: 1 + retries; 0 when the endpoint was not contacted (not_allowed). */
   attempts: number;
 }
 
@@ -67,6 +67,11 @@ export interface CrawlResult {
   finishedAt: number;
   seeds: string[];
   visits: Visit[];
+  /**
+   * Endpoints that answered as a node already visited in this crawl (same node ID and same
+   * self-reported endpoint): the same node reached by another URL, not counted twice (not in `visits`).
+   */
+  aliases?: { endpoint: string; nodeId: string }[];
   /** Why the crawl failed or was aborted. */
   reason?: string;
 }
@@ -88,6 +93,11 @@ export type FindingKind = (typeof FINDING_KINDS)[number];
 export interface Finding {
   kind: FindingKind;
   nodeId: string;
+  /**
+   * The endpoint of the node the finding is about: its self endpoint when reachable, the visited endpoint
+   * otherwise. Tells apart the nodes behind one ID (duplicate_id) and names the endpoint of an id_mismatch.
+   */
+  endpoint?: string;
   slot?: NeighborSlot;
   /** The ID the node reports in `slot`. */
   reported?: string;
