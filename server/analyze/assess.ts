@@ -68,8 +68,9 @@ const failedOf = (c: number): number => (c & CHECK_FALSE ? 1 : 0);
 /**
  * Contract: assesses the live node at ring position p (ids[p] === node.id) and appends its findings
  * (duplicate_id when `twins` — all nodes answering as this ID — has more than one, off_ring, then per
- * slot L1, L2, R1, R2: missing/dead/wrong, asymmetric). score = (4 - failed checks) / 4; state is
- * inconsistent when score < 1 or a slot is missing, dead or wrong.
+ * slot L1, L2, R1, R2: missing/dead/wrong, asymmetric). score = (4 - failed checks) / 4 (Brunet's
+ * measure, so a neighbour of a faulty node loses score too); state is inconsistent only when the node's
+ * OWN view is wrong (a slot missing, dead or wrong), so one stale pointer flags one node, not three.
  */
 export function assessLive(
   ctx: AssessCtx,
@@ -106,7 +107,7 @@ export function assessLive(
     nodeId: id,
     endpoint,
     reachable: true,
-    state: score < 1 || (c0 | c1 | c2 | c3) & FAULT ? 'inconsistent' : 'ok',
+    state: (c0 | c1 | c2 | c3) & FAULT ? 'inconsistent' : 'ok',
     score,
     checks: slotMap(checkOf(c0), checkOf(c1), checkOf(c2), checkOf(c3)),
     reported: slotMap(r0, r1, r2, r3),

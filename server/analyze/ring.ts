@@ -9,7 +9,7 @@ import type { AssessCtx } from './assess.js';
 import { collectVisits } from './collect.js';
 import type { IdentityEndpoint } from './collect.js';
 import { findRings } from './cycles.js';
-import { detailTexts, mismatchFindings } from './findings.js';
+import { detailTexts, finding, mismatchFindings } from './findings.js';
 import { indexOfId } from './order.js';
 
 export interface AnalyzeOptions {
@@ -37,11 +37,19 @@ export function analyzeRing(visits: readonly Visit[], opts: AnalyzeOptions = {})
   const m = ids.length;
   const rep = ids.map((_, p) => live[start[p]!]!.status);
 
+  // A ring is what routing would follow: each node's first LIVE successor (R1, else R2, ...), so one dead
+  // node on the ring (churn, a crash between two stabilisation rounds) does not make every node off-ring.
   const succ = new Int32Array(m);
   for (let p = 0; p < m; p++) {
-    const r = rep[p]!.ring.right[0]?.id;
     const next = (p + 1) % m;
-    succ[p] = r === undefined ? -1 : r === ids[next] ? next : indexOfId(ids, r);
+    succ[p] = -1;
+    for (const entry of rep[p]!.ring.right) {
+      const q = entry.id === ids[next] ? next : indexOfId(ids, entry.id);
+      if (q >= 0 && q !== p) {
+        succ[p] = q;
+        break;
+      }
+    }
   }
   const layout = findRings(succ);
   const ctx: AssessCtx = { ids, rep, failed, layout, findings: [], texts: detailTexts(m) };
@@ -70,6 +78,27 @@ export function analyzeRing(visits: readonly Visit[], opts: AnalyzeOptions = {})
 
   const findings = ctx.findings;
   for (const f of mismatchFindings(mismatches)) findings.push(f);
+  // An endpoint that answers with the ID of a live node (a liar, or a clone that restarted with another
+  // node's ID) is duplicate-ID evidence too, even though it is not trusted as a ring member.
+  const claimed = new Map<string, string[]>();
+  for (const mm of mismatches) {
+    if (mm.answeredId === undefined || indexOfId(ids, mm.answeredId) < 0) continue;
+    const eps = claimed.get(mm.answeredId) ?? [];
+    if (!eps.includes(mm.endpoint)) eps.push(mm.endpoint);
+    claimed.set(mm.answeredId, eps);
+  }
+  for (const [id, eps] of [...claimed].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const p = indexOfId(ids, id);
+    eps.sort();
+    if (!duplicateIds.includes(id)) {
+      duplicateIds.push(id);
+      for (let k = start[p]!; k < start[p + 1]!; k++)
+        findings.push(finding('duplicate_id', id, live[k]!.endpoint, `this ID is also claimed by ${eps.join(', ')}`));
+    }
+    for (const ep of eps)
+      findings.push(finding('duplicate_id', id, ep, 'this endpoint answers with the ID of another live node'));
+  }
+  duplicateIds.sort();
   return {
     nodes,
     findings,

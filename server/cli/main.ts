@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { registerAgentCommand } from './agent-command.js';
+import { registerCrawlCommand } from './crawl-command.js';
 import { registerSimCommand } from './sim-command.js';
 
 const program = new Command('ringwatch')
@@ -13,5 +14,6 @@ const program = new Command('ringwatch')
 
 registerSimCommand(program);
 registerAgentCommand(program);
+registerCrawlCommand(program);
 
 await program.parseAsync(process.argv);

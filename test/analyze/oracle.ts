@@ -83,11 +83,9 @@ export function oracle(visits: readonly Visit[]): Summary {
     };
   };
 
-  // Rings: walk R1 pointers; a node is on a ring iff its walk comes back to it.
-  const succ = (id: string): string | undefined => {
-    const r = slotOf(rep(id), 'R1');
-    return r !== undefined && r !== id && isLive(r) ? r : undefined;
-  };
+  // Rings: a node is on a ring iff its walk comes back to it.
+  // Rings follow each node's first live successor in its right list (R1, else R2, ...).
+  const succ = (id: string): string | undefined => rep(id).ring.right.map((e) => e.id).find((r) => r !== id && isLive(r));
   const cycles: string[][] = [];
   const cycleOf = new Map<string, string[]>();
   for (const id of liveIds) {
@@ -118,7 +116,13 @@ export function oracle(visits: readonly Visit[]): Summary {
     rings: ordered.length,
     mainRingSize: ordered[0]?.length ?? 0,
     offRing: liveIds.filter((id) => ringOf(id) !== 0).sort(),
-    duplicateIds: liveIds.filter((id) => live.filter((x) => x.id === id).length > 1).sort(),
+    duplicateIds: liveIds
+      .filter(
+        (id) =>
+          live.filter((x) => x.id === id).length > 1 ||
+          visits.some((v) => !v.ok && v.error === 'id_mismatch' && v.status?.nodeId === id),
+      )
+      .sort(),
     findings: [],
   };
   const fs: string[] = [];
@@ -147,7 +151,7 @@ export function oracle(visits: readonly Visit[]): Summary {
     if (ringOf(x.id) !== 0) fs.push(findingText('off_ring', x.id, x.ep));
     out.nodes[`${x.id} ${x.ep}`] = {
       score,
-      state: score < 1 || fault ? 'inconsistent' : 'ok',
+      state: fault ? 'inconsistent' : 'ok',
       checks: slotsText(checks),
       expected: slotsText(exp),
       ring: String(ringOf(x.id)),
@@ -167,6 +171,11 @@ export function oracle(visits: readonly Visit[]): Summary {
     const who = v.expectedId ?? v.status?.nodeId;
     if (who === undefined) continue;
     const f = findingText('id_mismatch', who, v.endpoint, undefined, v.status?.nodeId, v.expectedId);
+    if (!fs.includes(f)) fs.push(f);
+  }
+  for (const v of visits) {
+    if (v.ok || v.error !== 'id_mismatch' || v.status === undefined || !isLive(v.status.nodeId)) continue;
+    const f = findingText('duplicate_id', v.status.nodeId, v.endpoint);
     if (!fs.includes(f)) fs.push(f);
   }
   out.findings = fs.sort();

@@ -154,8 +154,8 @@ void describe('analyzeRing: neighbour findings', () => {
     assert.equal(a.consistency, 1);
   });
 
-  void it('a node naming itself is a wrong neighbour and falls off the ring', () => {
-    const a = analyzeRing(patched([1, 2, 3], 2, { right: [n(2), n(3)] }));
+  void it('a node naming only itself is a wrong neighbour and falls off the ring', () => {
+    const a = analyzeRing(patched([1, 2, 3], 2, { right: [n(2)] }));
     assertFinding(a, 'wrong_neighbor 2 R1');
     assert.deepEqual(a.offRing, ids(1, 2, 3)); // 3 → 1 → 2 → 2: every chain ends at the self-loop
     assert.equal(a.rings, 0);
@@ -262,9 +262,17 @@ void describe('analyzeRing: ring structure', () => {
     assertFinding(a, 'wrong_neighbor 30 L1');
   });
 
-  void it('a chain broken by a dead successor is no ring at all', () => {
+  void it('a dead R1 is bridged by a live R2, as routing would: the survivors are still one ring', () => {
     const visits = healthy([1, 2, 3, 4]);
     visits[3] = failVisit(n(4));
+    const a = analyzeRing(visits);
+    assert.deepEqual([a.rings, a.mainRingSize, a.offRing], [1, 3, []]);
+  });
+
+  void it('a chain whose successors are all dead is no ring at all', () => {
+    const visits = healthy([1, 2, 3, 4, 5]);
+    visits[3] = failVisit(n(4));
+    visits[4] = failVisit(n(5));
     const a = analyzeRing(visits);
     assert.deepEqual([a.rings, a.mainRingSize, a.offRing], [0, 0, ids(1, 2, 3)]);
     assert.match(a.findings.find((f) => f.kind === 'off_ring')!.detail, /ends at/);
