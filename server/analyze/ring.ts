@@ -93,10 +93,14 @@ export function analyzeRing(visits: readonly Visit[], opts: AnalyzeOptions = {})
     if (!duplicateIds.includes(id)) {
       duplicateIds.push(id);
       for (let k = start[p]!; k < start[p + 1]!; k++)
-        findings.push(finding('duplicate_id', id, live[k]!.endpoint, `this ID is also claimed by ${eps.join(', ')}`));
+        findings.push(
+          finding('duplicate_id', id, live[k]!.endpoint, `this ID is also claimed by ${eps.join(', ')}`),
+        );
     }
     for (const ep of eps)
-      findings.push(finding('duplicate_id', id, ep, 'this endpoint answers with the ID of another live node'));
+      findings.push(
+        finding('duplicate_id', id, ep, 'this endpoint answers with the ID of another live node'),
+      );
   }
   duplicateIds.sort();
   return {

@@ -17,7 +17,9 @@ interface AgentFlags {
 export function registerAgentCommand(program: Command): void {
   program
     .command('agent')
-    .description('serve the node status protocol for a non-Node VPN process (state from a JSON file or a command)')
+    .description(
+      'serve the node status protocol for a non-Node VPN process (state from a JSON file or a command)',
+    )
     .option('--state-file <file>', 'JSON state document, re-read when it changes')
     .option('--state-command <cmd>', 'command that prints the state document on stdout')
     .option('--port <port>', 'listening port (0 = any)', int, 0)
@@ -45,7 +47,9 @@ export function registerAgentCommand(program: Command): void {
       try {
         const handle = await runSidecar(options);
         onShutdown(() => handle.close());
-        process.stdout.write(JSON.stringify({ ready: true, endpoint: handle.endpoint, port: handle.port }) + '\n');
+        process.stdout.write(
+          JSON.stringify({ ready: true, endpoint: handle.endpoint, port: handle.port }) + '\n',
+        );
       } catch (err) {
         process.stderr.write(`ringwatch agent: ${err instanceof Error ? err.message : String(err)}\n`);
         process.exit(2);

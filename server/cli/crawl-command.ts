@@ -23,12 +23,20 @@ export function registerCrawlCommand(program: Command): void {
     .command('crawl')
     .description('crawl the ring once from the seeds, check congruence, run detectors, print a summary')
     .requiredOption('--seed <url>', 'endpoint to start from (repeatable)', collect, [])
-    .option('--db <file>', 'SQLite file to record the crawl in (repeated runs build the history detectors need)')
+    .option(
+      '--db <file>',
+      'SQLite file to record the crawl in (repeated runs build the history detectors need)',
+    )
     .option('--concurrency <n>', 'visits in flight at once', int, 256)
     .option('--timeout-ms <ms>', 'per-request timeout', int, 3000)
     .option('--max-nodes <n>', 'most endpoints visited', int)
     .option('--strategy <name>', `${CRAWL_STRATEGIES.join(' or ')}`, 'parallel')
-    .option('--allow <cidr>', 'network the crawler may contact (repeatable; default: the seeds\' networks)', collect, [])
+    .option(
+      '--allow <cidr>',
+      "network the crawler may contact (repeatable; default: the seeds' networks)",
+      collect,
+      [],
+    )
     .option('--json', 'print the summary as one JSON object (default: also JSON, pretty-printed)')
     .action(async (flags: CrawlFlags) => {
       if (!(CRAWL_STRATEGIES as readonly string[]).includes(flags.strategy)) {
@@ -56,8 +64,13 @@ export function registerCrawlCommand(program: Command): void {
       process.once('SIGINT', () => abort.abort());
       process.once('SIGTERM', () => abort.abort());
       try {
-        const summary = await open.pipeline.run({ strategy: flags.strategy as CrawlStrategy, signal: abort.signal });
-        process.stdout.write((flags.json ? JSON.stringify(summary) : JSON.stringify(summary, null, 2)) + '\n');
+        const summary = await open.pipeline.run({
+          strategy: flags.strategy as CrawlStrategy,
+          signal: abort.signal,
+        });
+        process.stdout.write(
+          (flags.json ? JSON.stringify(summary) : JSON.stringify(summary, null, 2)) + '\n',
+        );
         process.exitCode = summary.state === 'succeeded' ? 0 : 1;
       } finally {
         await open.close();

@@ -4,10 +4,24 @@
  * so detector streaks never drift from the crawls they describe, even across a crash.
  */
 import type { Clock } from '../core/clock.js';
-import type { CrawlProgress, CrawlResult, CrawlStrategy, FindingKind, RingAnalysis, VisitErrorKind } from '../core/model.js';
+import type {
+  CrawlProgress,
+  CrawlResult,
+  CrawlStrategy,
+  FindingKind,
+  RingAnalysis,
+  VisitErrorKind,
+} from '../core/model.js';
 import { analyzeRing } from '../analyze/index.js';
 import type { Crawler } from '../crawl/index.js';
-import { runDetectors, type Detector, type DetectorConfig, type DetectorStateStore, type Signal, type TrendSource } from '../detect/index.js';
+import {
+  runDetectors,
+  type Detector,
+  type DetectorConfig,
+  type DetectorStateStore,
+  type Signal,
+  type TrendSource,
+} from '../detect/index.js';
 import type { CrawlDelta, Store } from '../store/index.js';
 
 /** What one crawl produced, as the CLI prints it and the live layer sends it. */
@@ -88,7 +102,8 @@ export function summarize(
   timings: CrawlSummary['timings'],
 ): CrawlSummary {
   const active = signals.filter((s) => s.active);
-  const ids = (kind: Signal['kind']) => active.filter((s) => s.kind === kind && s.nodeId).map((s) => s.nodeId!);
+  const ids = (kind: Signal['kind']) =>
+    active.filter((s) => s.kind === kind && s.nodeId).map((s) => s.nodeId!);
   const reachable = result.visits.filter((v) => v.ok).length;
   return {
     crawlId,
@@ -114,7 +129,10 @@ export function summarize(
     ringSplit: active.some((s) => s.kind === 'ring_split'),
     duplicateIds: ids('duplicate_id'),
     growth: active
-      .filter((s): s is Signal & { kind: 'memory_growth' | 'queue_growth' } => s.kind === 'memory_growth' || s.kind === 'queue_growth')
+      .filter(
+        (s): s is Signal & { kind: 'memory_growth' | 'queue_growth' } =>
+          s.kind === 'memory_growth' || s.kind === 'queue_growth',
+      )
       .map((s) => ({ nodeId: s.nodeId ?? '', kind: s.kind, perHour: s.value ?? 0 })),
     timings,
   };
@@ -142,13 +160,20 @@ export function createCrawlPipeline(deps: CrawlPipelineDeps): CrawlPipeline {
         onProgress: (progress) => emit({ type: 'crawl_progress', crawlId, progress }),
       });
     } catch (err) {
-      await deps.store.finishCrawl(crawlId, { state: 'failed', reason: err instanceof Error ? err.message : String(err) });
+      await deps.store.finishCrawl(crawlId, {
+        state: 'failed',
+        reason: err instanceof Error ? err.message : String(err),
+      });
       throw err;
     }
     const crawlMs = deps.clock.now() - startedAt;
 
     if (result.state !== 'succeeded') {
-      await deps.store.finishCrawl(crawlId, { state: result.state, finishedAt: result.finishedAt, ...(result.reason ? { reason: result.reason } : {}) });
+      await deps.store.finishCrawl(crawlId, {
+        state: result.state,
+        finishedAt: result.finishedAt,
+        ...(result.reason ? { reason: result.reason } : {}),
+      });
       const summary = summarize(crawlId, result, null, [], { crawl: crawlMs, analyze: 0, persist: 0 });
       emit({ type: 'crawl_finished', summary, delta: null, signals: [] });
       return summary;
@@ -160,13 +185,25 @@ export function createCrawlPipeline(deps: CrawlPipelineDeps): CrawlPipeline {
     const { delta, signals } = await deps.store.transaction(async () => {
       const d = await deps.store.recordCrawl(crawlId, result, analysis);
       const s = await runDetectors(
-        { crawlId, now: result.startedAt, result, analysis, state: deps.state, trends: deps.trends, config: deps.detectorConfig },
+        {
+          crawlId,
+          now: result.startedAt,
+          result,
+          analysis,
+          state: deps.state,
+          trends: deps.trends,
+          config: deps.detectorConfig,
+        },
         deps.detectors,
       );
       return { delta: d, signals: s };
     });
     const t3 = deps.clock.now();
-    const summary = summarize(crawlId, result, analysis, signals, { crawl: crawlMs, analyze: t2 - t1, persist: t3 - t2 });
+    const summary = summarize(crawlId, result, analysis, signals, {
+      crawl: crawlMs,
+      analyze: t2 - t1,
+      persist: t3 - t2,
+    });
     emit({ type: 'crawl_finished', summary, delta, signals });
     return summary;
   }

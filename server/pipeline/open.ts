@@ -6,7 +6,14 @@ import { isIP } from 'node:net';
 import type { Clock } from '../core/clock.js';
 import { createAllowList, createCrawler, createStatusFetcher } from '../crawl/index.js';
 import { createDetectors, parseDetectorConfig, type DetectorConfigInput } from '../detect/index.js';
-import { createSqliteStateStore, createSqliteTrendSource, createStore, openDatabase, type Database, type Store } from '../store/index.js';
+import {
+  createSqliteStateStore,
+  createSqliteTrendSource,
+  createStore,
+  openDatabase,
+  type Database,
+  type Store,
+} from '../store/index.js';
 import { createCrawlPipeline, type CrawlPipeline, type PipelineEvent } from './crawl-pipeline.js';
 
 export interface PipelineOptions {
@@ -51,7 +58,9 @@ export function networksOfSeeds(seeds: readonly string[]): string[] {
       out.add(`${host.split('.').slice(0, 3).join('.')}.0/24`);
     } else if (v === 6) {
       const groups = host.split('::')[0]!.split(':');
-      out.add(`${[...groups.slice(0, 4), ...Array<string>(Math.max(0, 4 - groups.length)).fill('0')].slice(0, 4).join(':')}::/64`);
+      out.add(
+        `${[...groups.slice(0, 4), ...Array<string>(Math.max(0, 4 - groups.length)).fill('0')].slice(0, 4).join(':')}::/64`,
+      );
     } else {
       out.add(host);
     }

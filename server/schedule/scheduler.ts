@@ -36,7 +36,10 @@ export interface Scheduler {
   stop(): Promise<void>;
 }
 
-export function createScheduler(deps: { now: () => number; onError?: (job: string, err: unknown) => void }): Scheduler {
+export function createScheduler(deps: {
+  now: () => number;
+  onError?: (job: string, err: unknown) => void;
+}): Scheduler {
   interface Entry {
     spec: JobSpec;
     stats: JobStats;
@@ -77,7 +80,8 @@ export function createScheduler(deps: { now: () => number; onError?: (job: strin
   return {
     add(spec) {
       if (jobs.has(spec.name)) throw new Error(`scheduler: job "${spec.name}" already added`);
-      if (!cron.validate(spec.schedule)) throw new Error(`scheduler: "${spec.schedule}" is not a valid cron expression (job ${spec.name})`);
+      if (!cron.validate(spec.schedule))
+        throw new Error(`scheduler: "${spec.schedule}" is not a valid cron expression (job ${spec.name})`);
       jobs.set(spec.name, {
         spec,
         stats: { name: spec.name, schedule: spec.schedule, runs: 0, skipped: 0, failures: 0, running: false },

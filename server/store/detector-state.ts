@@ -3,7 +3,13 @@
  * their carried state (DetectorStateStore) and per-node resource trends (TrendSource). Called inside the
  * crawl's transaction, state changes commit or roll back together with the crawl they describe.
  */
-import type { DetectorName, DetectorStateStore, JsonObject, TrendSource, TrendStats } from '../detect/index.js';
+import type {
+  DetectorName,
+  DetectorStateStore,
+  JsonObject,
+  TrendSource,
+  TrendStats,
+} from '../detect/index.js';
 import type { Database } from './db.js';
 
 function asObject(value: unknown): JsonObject {
@@ -15,10 +21,10 @@ function asObject(value: unknown): JsonObject {
 export function createSqliteStateStore(db: Database): DetectorStateStore {
   return {
     async get(detector: DetectorName, key: string) {
-      const row = await db.get<{ value: string }>('SELECT value FROM detector_state WHERE detector = ? AND key = ?', [
-        detector,
-        key,
-      ]);
+      const row = await db.get<{ value: string }>(
+        'SELECT value FROM detector_state WHERE detector = ? AND key = ?',
+        [detector, key],
+      );
       return row ? asObject(JSON.parse(row.value)) : undefined;
     },
     async set(detector: DetectorName, key: string, value: JsonObject) {

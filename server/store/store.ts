@@ -6,7 +6,6 @@ import type { Clock } from '../core/clock.js';
 import { CRAWL_STATES, CRAWL_STRATEGIES } from '../core/model.js';
 import type { CrawlResult, RingAnalysis } from '../core/model.js';
 import type { Database } from './db.js';
-import { internKeys, jsonRows, loadByKeys } from './nodes.js';
 import * as read from './read.js';
 import * as readNode from './read-node.js';
 import * as readRollups from './read-rollups.js';
@@ -71,7 +70,6 @@ export interface Store {
   /** Rollups written by retention (see retention.ts), oldest bucket first. */
   ringRollups(query: RollupQuery): Promise<RingRollup[]>;
   nodeRollups(key: string, query: RollupQuery): Promise<NodeRollup[]>;
-
 }
 
 /** Options of createStore. */
@@ -130,6 +128,5 @@ export async function createStore(db: Database, clock: Clock, options: StoreOpti
     knownEndpoints: () => readNode.knownEndpoints(db),
     ringRollups: (q) => readRollups.ringRollups(db, q),
     nodeRollups: (key, q) => readRollups.nodeRollups(db, key, q),
-
   };
 }

@@ -85,7 +85,10 @@ export function oracle(visits: readonly Visit[]): Summary {
 
   // Rings: a node is on a ring iff its walk comes back to it.
   // Rings follow each node's first live successor in its right list (R1, else R2, ...).
-  const succ = (id: string): string | undefined => rep(id).ring.right.map((e) => e.id).find((r) => r !== id && isLive(r));
+  const succ = (id: string): string | undefined =>
+    rep(id)
+      .ring.right.map((e) => e.id)
+      .find((r) => r !== id && isLive(r));
   const cycles: string[][] = [];
   const cycleOf = new Map<string, string[]>();
   for (const id of liveIds) {

@@ -30,7 +30,15 @@ test('stall-thread, leak, duplicate-id and hostile answers from simulated nodes'
   const f = await fixture(
     t,
     { nodes: 30, seed: 12, threadDeadlineMs: 400 },
-    { growth: { windowMs: 60_000, minSpanMs: 1500, minSamples: 4, rssBytesPerHour: 100 * 1024 * 1024, minR2: 0.8 } },
+    {
+      growth: {
+        windowMs: 60_000,
+        minSpanMs: 1500,
+        minSamples: 4,
+        rssBytesPerHour: 100 * 1024 * 1024,
+        minR2: 0.8,
+      },
+    },
   );
   await f.crawl();
   const stall = await f.inject({ kind: 'stall-thread', node: 2, thread: 'dht' });
@@ -54,13 +62,23 @@ test('stall-thread, leak, duplicate-id and hostile answers from simulated nodes'
   }
   assert.deepEqual(last.stalledThreads, [{ nodeId: stall.targetIds[0], thread: 'dht' }]);
   const growth = last.growth.filter((g) => g.nodeId === leak.targetIds[0]);
-  assert.ok(growth.some((g) => g.kind === 'memory_growth'), JSON.stringify(last.growth));
-  assert.ok(growth.some((g) => g.kind === 'queue_growth'), JSON.stringify(last.growth));
+  assert.ok(
+    growth.some((g) => g.kind === 'memory_growth'),
+    JSON.stringify(last.growth),
+  );
+  assert.ok(
+    growth.some((g) => g.kind === 'queue_growth'),
+    JSON.stringify(last.growth),
+  );
   assert.ok(!last.growth.some((g) => g.nodeId !== leak.targetIds[0]), 'only the leaking node grows');
 });
 
 test('mass-loss: 20 % of the ring gone is non-linear loss, and lost nodes are named', async (t) => {
-  const f = await fixture(t, { nodes: 50, seed: 13 }, { lostAfterCrawls: 2, loss: { absolute: 3, percent: 5 } });
+  const f = await fixture(
+    t,
+    { nodes: 50, seed: 13 },
+    { lostAfterCrawls: 2, loss: { absolute: 3, percent: 5 } },
+  );
   await f.crawl();
   await f.crawl();
   const fault = await f.inject({ kind: 'mass-loss', fraction: 0.2 });

@@ -26,7 +26,10 @@ export async function fixture(
   const sim = await startSimulator({ latencyMs: 5, stabilizeMs: 100, bootstrap: 'converged', ...simOptions });
   const dir = mkdtempSync(join(tmpdir(), 'rw-pipeline-'));
   const file = join(dir, 'ringwatch.db');
-  const open = await openPipeline({ db: file, seeds: sim.seeds, timeoutMs: 1000, detectors }, { clock: systemClock() });
+  const open = await openPipeline(
+    { db: file, seeds: sim.seeds, timeoutMs: 1000, detectors },
+    { clock: systemClock() },
+  );
   t.after(async () => {
     await open.close();
     await sim.close();

@@ -48,7 +48,10 @@ test('trigger runs now, refuses while running, and failures are counted not thro
 
 test('bad expressions and duplicate names are rejected with clear errors', () => {
   const s = createScheduler({ now: Date.now });
-  assert.throws(() => s.add({ name: 'x', schedule: 'every minute', run: async () => {} }), /not a valid cron expression/);
+  assert.throws(
+    () => s.add({ name: 'x', schedule: 'every minute', run: async () => {} }),
+    /not a valid cron expression/,
+  );
   s.add({ name: 'x', schedule: '* * * * *', run: async () => {} });
   assert.throws(() => s.add({ name: 'x', schedule: '* * * * *', run: async () => {} }), /already added/);
 });

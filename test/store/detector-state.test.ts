@@ -5,7 +5,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { manualClock } from '../../server/core/clock.js';
-import { createSqliteStateStore, createSqliteTrendSource, openDatabase, type Database } from '../../server/store/index.js';
+import {
+  createSqliteStateStore,
+  createSqliteTrendSource,
+  openDatabase,
+  type Database,
+} from '../../server/store/index.js';
 import { createMemoryTrendSource, fitTrend } from '../../server/detect/index.js';
 import { runStateStoreContract } from '../detect/state-store-contract.js';
 import { createStore } from '../../server/store/index.js';
@@ -81,7 +86,10 @@ test('the SQL trend source agrees with the in-memory one on recorded crawls', as
     assert.equal(got.n, stats.n);
     const fa = fitTrend(got, 'rss')!;
     const fb = fitTrend(stats, 'rss')!;
-    assert.ok(Math.abs(fa.slopePerHour - fb.slopePerHour) <= 1e-6 * Math.abs(fb.slopePerHour) + 1, `${fa.slopePerHour} vs ${fb.slopePerHour}`);
+    assert.ok(
+      Math.abs(fa.slopePerHour - fb.slopePerHour) <= 1e-6 * Math.abs(fb.slopePerHour) + 1,
+      `${fa.slopePerHour} vs ${fb.slopePerHour}`,
+    );
     assert.ok(Math.abs(fitTrend(got, 'queue')!.slopePerHour - fitTrend(stats, 'queue')!.slopePerHour) < 1e-6);
   }
 });
