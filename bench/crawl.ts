@@ -143,7 +143,13 @@ const walk1k = await scenario(
 );
 rows.push(walk1k);
 if (!quick)
-  rows.push(await scenario('100k nodes (shared port)', ['--nodes', '100000', '--stabilize-ms', '20000'], 2));
+  rows.push(
+    await scenario(
+      '100k nodes (shared port)',
+      ['--nodes', '100000', '--stabilize-ms', '20000', '--keepalive-ms', '60000'],
+      2,
+    ),
+  );
 const raw = await rawVsCrawler(10_000);
 
 console.log(

@@ -115,7 +115,7 @@ const mem = [
   ),
   await memory(
     '100k nodes, paths, converged',
-    ['--nodes', '100000', '--bootstrap', 'converged', '--stabilize-ms', '5000'],
+    ['--nodes', '100000', '--bootstrap', 'converged', '--stabilize-ms', '20000', '--keepalive-ms', '60000'],
     quick ? 5_000 : 30_000,
   ),
 ];

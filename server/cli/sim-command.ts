@@ -17,6 +17,7 @@ interface SimFlags {
   answerDelay?: boolean;
   answerDelayMs?: number;
   stabilizeMs: number;
+  keepaliveMs: number;
   nat: number;
   relaySelection: 'latency' | 'age';
   shortcuts?: number;
@@ -54,6 +55,7 @@ export function registerSimCommand(program: Command): void {
     .option('--answer-delay', "answer status requests after the node's RTT from the crawler (a WAN crawl)")
     .option('--answer-delay-ms <ms>', 'answer every request after a fixed delay', num)
     .option('--stabilize-ms <ms>', 'stabilisation interval per node', int, 1000)
+    .option('--keepalive-ms <ms>', 'keep-alive ping period per connection', int, 15000)
     .option('--nat <fraction>', "fraction of NAT'd nodes (reach each other through relays)", num, 0.2)
     .option('--relay-selection <how>', 'latency or age', 'latency')
     .option('--shortcuts <k>', 'shortcuts per node (default ≈ log2(N)/2)', int)
@@ -69,6 +71,7 @@ export function registerSimCommand(program: Command): void {
         basePort: flags.basePort,
         seed: flags.seed,
         stabilizeMs: flags.stabilizeMs,
+        keepAliveMs: flags.keepaliveMs,
         nat: flags.nat,
         relaySelection: flags.relaySelection,
         churn: flags.churn,

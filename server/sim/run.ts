@@ -30,6 +30,8 @@ export const SimulatorOptionsSchema = z
     latencyMatrix: z.string().optional(),
     answerDelay: z.union([z.literal('none'), z.literal('rtt'), z.number().nonnegative()]).default('none'),
     stabilizeMs: z.number().int().min(10).default(1000),
+    /** Keep-alive ping period per connection (15 s in the reference deployment). */
+    keepAliveMs: z.number().int().min(100).default(15_000),
     nat: z.number().min(0).max(1).default(0.2),
     relaySelection: z.enum(['latency', 'age']).default('latency'),
     shortcuts: z.number().int().min(0).max(64).optional(),
@@ -92,6 +94,7 @@ export async function startSimulator(
       seed: opts.seed,
       latency,
       stabilizeMs: opts.stabilizeMs,
+      keepAliveMs: opts.keepAliveMs,
       natFraction: opts.nat,
       relaySelection: opts.relaySelection,
       ...(opts.shortcuts !== undefined ? { shortcuts: opts.shortcuts } : {}),
