@@ -8,13 +8,16 @@ export interface RawAnswer {
   body: string;
 }
 
-/** One GET on a fresh connection; rejects with the socket error code (ECONNREFUSED, ECONNRESET, timeout). */
-export function get(
+/** One request on a fresh connection; rejects with the socket error code (ECONNREFUSED, ECONNRESET, TIMEOUT). */
+export function request(
+  method: string,
   url: string,
+  body?: string,
   opts: { timeoutMs?: number; headers?: Record<string, string> } = {},
 ): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
-    const req = http.get(url, { agent: false, headers: opts.headers ?? {} }, (res) => {
+    const headers = { 'Content-Type': 'application/json', ...(opts.headers ?? {}) };
+    const req = http.request(url, { method, agent: false, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () =>
@@ -30,7 +33,15 @@ export function get(
       req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })),
     );
     req.on('error', reject);
+    req.end(body);
   });
+}
+
+export function get(
+  url: string,
+  opts: { timeoutMs?: number; headers?: Record<string, string> } = {},
+): Promise<RawAnswer> {
+  return request('GET', url, undefined, opts);
 }
 
 export async function status(endpoint: string): Promise<Status> {
@@ -41,28 +52,6 @@ export async function status(endpoint: string): Promise<Status> {
 
 export async function post(url: string, body: unknown): Promise<RawAnswer> {
   return request('POST', url, JSON.stringify(body));
-}
-
-export function request(method: string, url: string, body?: string): Promise<RawAnswer> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      url,
-      { method, agent: false, headers: { 'Content-Type': 'application/json' } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 export async function errorCode(p: Promise<unknown>): Promise<string> {
