@@ -122,7 +122,9 @@ async function rawVsCrawler(nodes: number) {
 const runs = quick ? 1 : 3;
 if (process.argv.includes('--raw-only')) {
   const r = await rawVsCrawler(10_000);
-  console.log(`crawler ${fmt(r.crawlerRate)} visits/s vs autocannon ${fmt(r.rawRps)} req/s: ratio ${fmt(r.ratio, 2)}`);
+  console.log(
+    `crawler ${fmt(r.crawlerRate)} visits/s vs autocannon ${fmt(r.rawRps)} req/s: ratio ${fmt(r.ratio, 2)}`,
+  );
   process.exit(0);
 }
 const rows: Row[] = [];
