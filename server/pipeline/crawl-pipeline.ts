@@ -196,6 +196,8 @@ export function createCrawlPipeline(deps: CrawlPipelineDeps): CrawlPipeline {
         },
         deps.detectors,
       );
+      await deps.store.recordSignals(crawlId, s, { detectors: deps.detectors.map((x) => x.name) });
+      await deps.store.recordRelayRtts(crawlId, result);
       return { delta: d, signals: s };
     });
     const t3 = deps.clock.now();

@@ -5,11 +5,18 @@
 import type { Clock } from '../core/clock.js';
 import { CRAWL_STATES, CRAWL_STRATEGIES } from '../core/model.js';
 import type { CrawlResult, RingAnalysis } from '../core/model.js';
+import type { Signal } from '../detect/types.js';
 import type { Database } from './db.js';
 import * as read from './read.js';
 import * as readNode from './read-node.js';
+import * as readNodes from './read-nodes.js';
+import { listFindings } from './read-nodes-findings.js';
+import { nodeSeries } from './read-nodes-series.js';
 import * as readRollups from './read-rollups.js';
 import { recordCrawl } from './record.js';
+import { recordRelayRtts, relaysAt } from './relays.js';
+import type { RelayRttWrites } from './relays.js';
+import * as signals from './signals.js';
 import type {
   BeginCrawl,
   CrawlDelta,
@@ -18,12 +25,23 @@ import type {
   HistoryOptions,
   KnownEndpoint,
   ListCrawlsOptions,
+  ListFindingsOptions,
+  ListNodesOptions,
+  NodeDetail,
   NodeLatest,
+  NodePage,
   NodeRollup,
+  NodeSeries,
   Observation,
+  RecordSignalsOptions,
+  RecordSignalsResult,
+  RelayReport,
   RingRollup,
   RollupQuery,
+  SeriesOptions,
+  SignalHistoryOptions,
   StoredFinding,
+  StoredSignal,
   Topology,
   TopologyOptions,
 } from './types.js';
@@ -40,7 +58,14 @@ import type {
  *  - transaction(fn) groups store calls into one transaction (recordCrawl inside it becomes a
  *    savepoint), e.g. recordCrawl + detector state updates, so detectors' streaks never drift from the
  *    crawls they were computed from.
- *  - Node keys are node IDs (40 hex) or, for nodes never identified, their endpoint URL.
+ *  - recordSignals() and recordRelayRtts() belong inside the same transaction, after recordCrawl() and
+ *    the detectors of that crawl: signals are stored as intervals (a newly active signal opens a row, its
+ *    clear closes it, a signal returned active again writes nothing), relay RTTs as intervals that only
+ *    change when a value moves beyond a tolerance, so an unchanged ring writes neither.
+ *  - Derived node states (listNodes, nodeDetail): lost > stalled > persistent > the latest crawl's state
+ *    (ok / inconsistent / unreachable), from the active node_lost, thread_stalled and
+ *    persistent_inconsistency signals; `flags` lists every state that applies.
+ *  - Node keys are node IDs (40 lowercase hex) or, for nodes never identified, their endpoint URL.
  *  - Reads never see a transaction's uncommitted writes unless called from inside it.
  */
 export interface Store {
@@ -70,6 +95,31 @@ export interface Store {
   /** Rollups written by retention (see retention.ts), oldest bucket first. */
   ringRollups(query: RollupQuery): Promise<RingRollup[]>;
   nodeRollups(key: string, query: RollupQuery): Promise<NodeRollup[]>;
+
+  /** Persist the signals the detectors returned for crawl `crawlId` (see the contract above). */
+  recordSignals(
+    crawlId: number,
+    signals: readonly Signal[],
+    options?: RecordSignalsOptions,
+  ): Promise<RecordSignalsResult>;
+  /** Persist the RTTs of the crawl's relayed connections and the direct links around them. */
+  recordRelayRtts(crawlId: number, result: Pick<CrawlResult, 'visits'>): Promise<RelayRttWrites>;
+  /** Signals active after the latest crawl, oldest first. */
+  activeSignals(): Promise<StoredSignal[]>;
+  /** A node's signals, active and cleared, newest first (default 100). */
+  signalsForNode(key: string, options?: { limit?: number }): Promise<StoredSignal[]>;
+  /** Signals newest first by id (page with `before`), filtered by kind, node, activity, time. */
+  signalHistory(options?: SignalHistoryOptions): Promise<StoredSignal[]>;
+  /** Nodes of the latest recorded crawl plus lost nodes, with derived states, keyset-paged by key. */
+  listNodes(options?: ListNodesOptions): Promise<NodePage>;
+  /** One node with derived state, expected vs reported neighbours, findings and signals; null if unknown. */
+  nodeDetail(key: string): Promise<NodeDetail | null>;
+  /** A node's metric series (raw within the raw window, rollups before); null if unknown. */
+  nodeSeries(key: string, options: SeriesOptions): Promise<NodeSeries | null>;
+  /** Findings newest first by id (page with `before`); open only by default. */
+  listFindings(options?: ListFindingsOptions): Promise<StoredFinding[]>;
+  /** Relayed connections and relays ranked, of a crawl with raw data (default the latest); else null. */
+  relaysAt(crawlId?: number): Promise<RelayReport | null>;
 }
 
 /** Options of createStore. */
@@ -128,5 +178,16 @@ export async function createStore(db: Database, clock: Clock, options: StoreOpti
     knownEndpoints: () => readNode.knownEndpoints(db),
     ringRollups: (q) => readRollups.ringRollups(db, q),
     nodeRollups: (key, q) => readRollups.nodeRollups(db, key, q),
+
+    recordSignals: (crawlId, list, o) => signals.recordSignals(db, crawlId, list, o),
+    recordRelayRtts: (crawlId, result) => recordRelayRtts(db, crawlId, result),
+    activeSignals: () => signals.activeSignals(db),
+    signalsForNode: (key, o) => signals.signalsForNode(db, key, o),
+    signalHistory: (o) => signals.signalHistory(db, o),
+    listNodes: (o) => readNodes.listNodes(db, o),
+    nodeDetail: (key) => readNodes.nodeDetail(db, key),
+    nodeSeries: (key, o) => nodeSeries(db, key, o),
+    listFindings: (o) => listFindings(db, o),
+    relaysAt: (id) => relaysAt(db, id),
   };
 }

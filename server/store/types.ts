@@ -3,12 +3,14 @@
  * never identified, by its endpoint URL; `key` is that name and `nodeId` is null for the latter.
  */
 import type { ConnectionKind } from '../../node-agent/schema.js';
+import type { DetectorName, SignalKind } from '../detect/types.js';
 import type {
   CrawlNodeState,
   CrawlState,
   CrawlStrategy,
   FindingKind,
   NeighborSlot,
+  NodeHealth,
   SlotMap,
   VisitErrorKind,
 } from '../core/model.js';
@@ -236,4 +238,210 @@ export interface NodeRollup {
   /** Bytes per second. */
   bytesInRate: number | null;
   bytesOutRate: number | null;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Detector signals, derived node states, node series and relays (signals.ts, read-nodes*.ts, relays.ts)
+
+/** A detector signal as stored: an interval of crawls, active (toCrawl null) until its clear. */
+export interface StoredSignal {
+  id: number;
+  kind: SignalKind;
+  detector: DetectorName;
+  /** Key of the node it is about (a node ID); null for ring-wide signals. */
+  nodeId: string | null;
+  /** thread_stalled only. */
+  thread: string | null;
+  active: boolean;
+  /** The crawl that raised it, and the crawl that cleared it (null while active). */
+  fromCrawl: number;
+  toCrawl: number | null;
+  /** Epoch ms the condition began (Signal.since). */
+  since: number;
+  /** The signal's measure when it was raised (unit depends on the kind). */
+  value: number | null;
+  /** The explanation given when it was raised. */
+  detail: string;
+}
+
+/** Options of recordSignals. */
+export interface RecordSignalsOptions {
+  /**
+   * The detectors that ran for this crawl. Their returned active signals are their complete firing set,
+   * so an open signal of one of them that was neither returned active nor cleared is closed too (e.g.
+   * detector state was reset). Signals of detectors not listed are only closed by their clears.
+   */
+  detectors?: readonly DetectorName[];
+}
+
+/** What recordSignals wrote. */
+export interface RecordSignalsResult {
+  opened: number;
+  closed: number;
+}
+
+/** Filter and page of signalHistory: newest first (by id), ids below `before`. */
+export interface SignalHistoryOptions {
+  kind?: SignalKind;
+  /** Node key (node ID or endpoint key). */
+  node?: string;
+  /** Only active (true) or only cleared (false) signals. */
+  active?: boolean;
+  /** Only signals that still held at or after this time (active, or cleared by a later crawl). */
+  sinceMs?: number;
+  /** Default 100, at most 1000. */
+  limit?: number;
+  before?: number;
+}
+
+/** A node with the states that apply to it now (see listNodes). */
+export interface NodeSummary {
+  key: string;
+  nodeId: string | null;
+  /** The endpoint it was last visited at. */
+  endpoint: string | null;
+  /** The first of lost > stalled > persistent > the latest crawl's state that applies. */
+  state: NodeHealth;
+  /** Every state that applies, in NODE_STATES order (always includes `state`). */
+  flags: NodeHealth[];
+  /** Score in its latest observation (null when unreachable or not retained). */
+  score: number | null;
+  ring: number | null;
+  lastSeenCrawl: number | null;
+  /** Threads with an active thread_stalled signal. */
+  stalledThreads: string[];
+}
+
+/** Filter and page of listNodes. */
+export interface ListNodesOptions {
+  /** Nodes whose state or flags include this. */
+  state?: NodeHealth;
+  /** Hex prefix of the node ID (case-insensitive); nodes without an ID never match. */
+  prefix?: string;
+  /** Default 100, at most 1000. */
+  limit?: number;
+  /** The last key of the previous page. */
+  cursor?: string;
+}
+
+export interface NodePage {
+  items: NodeSummary[];
+  /** The key to pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/**
+ * Everything about one node for its detail page: NodeLatest with `state` replaced by the derived state
+ * (the crawl's own is `crawlState`), the neighbours the true ring order expects, and its recent history.
+ */
+export interface NodeDetail extends Omit<NodeLatest, 'state'> {
+  state: NodeHealth;
+  /** Its state in the last crawl it was seen in (null: never observed). */
+  crawlState: CrawlNodeState | null;
+  flags: NodeHealth[];
+  /** L1, L2 (predecessors) and R1, R2 (successors) by node ID among the nodes reachable in the latest crawl. */
+  expected: SlotMap<string>;
+  /**
+   * Per slot, true when the reported neighbour differs from the expected one (either may be missing).
+   * Empty when the node was not reachable in the latest crawl (it reported nothing).
+   */
+  mismatch: SlotMap<boolean>;
+  /** All open findings (oldest first) and the 20 most recently opened closed ones. */
+  findings: { open: StoredFinding[]; recent: StoredFinding[] };
+  /** All active signals (oldest first) and the 20 newest cleared ones. */
+  signals: { active: StoredSignal[]; recent: StoredSignal[] };
+}
+
+/** The metrics of nodeSeries. Rates are per second; cpu is CPU seconds per second. */
+export const SERIES_METRICS = [
+  'rss',
+  'heapUsed',
+  'cpu',
+  'bytesInRate',
+  'bytesOutRate',
+  'packetsInRate',
+  'packetsOutRate',
+  'queueDepth',
+  'eventLoopLag',
+  'score',
+] as const;
+export type SeriesMetric = (typeof SERIES_METRICS)[number];
+
+/** One point: a raw sample (min = avg = max), a rollup bucket or a downsampled bucket (t = its start). */
+export interface SeriesPoint {
+  t: number;
+  min: number | null;
+  avg: number | null;
+  max: number | null;
+}
+
+export interface SeriesOptions {
+  sinceMs: number;
+  /** Default: the clock's now. */
+  untilMs?: number;
+  /** Downsample (min/avg/max per bucket) when a metric has more points (default 500, at most 10000). */
+  maxPoints?: number;
+}
+
+export interface NodeSeries {
+  key: string;
+  sinceMs: number;
+  untilMs: number;
+  /** Width of the downsampling buckets; null when the points are not downsampled. */
+  bucketMs: number | null;
+  /** Typical time between the node's raw samples (null with fewer than two). */
+  sampleIntervalMs: number | null;
+  /** Where each part of [sinceMs, untilMs) came from. */
+  sources: { source: 'raw' | RollupResolution; fromMs: number; untilMs: number }[];
+  series: Record<SeriesMetric, SeriesPoint[]>;
+}
+
+/** A relayed connection as `from` reported it, with RTTs in ms where known. */
+export interface RelayEdge {
+  from: string;
+  to: string;
+  via: string;
+  /** RTT of the relayed connection as `from` reported it. */
+  rttMs: number | null;
+  /** RTT of a direct connection between the two ends (reported by either), if one exists. */
+  directRttMs: number | null;
+  /** RTT of the direct legs from → via plus via → to, when both are known. */
+  legsRttMs: number | null;
+}
+
+/** One relay node, ranked by the connections it relays. */
+export interface RelayRank {
+  via: string;
+  /** Distinct node pairs relayed. */
+  connections: number;
+  /** Distinct nodes using it. */
+  nodes: number;
+  avgRttMs: number | null;
+  avgLegsRttMs: number | null;
+  avgDirectRttMs: number | null;
+}
+
+/** Relays of one crawl. */
+export interface RelayReport {
+  crawlId: number;
+  startedAt: number;
+  /** Ordered by from, to. */
+  edges: RelayEdge[];
+  /** Most relayed connections first (then via). */
+  relays: RelayRank[];
+  /** Distinct relayed node pairs, and nodes with at least one relayed connection. */
+  relayedConnections: number;
+  relayedNodes: number;
+}
+
+/** Filter and page of listFindings: newest first (by id), ids below `before`. */
+export interface ListFindingsOptions {
+  /** open (default): findings open after the latest recorded crawl; all: open and closed. */
+  status?: 'open' | 'all';
+  kind?: FindingKind;
+  /** Node key (node ID or endpoint key). */
+  node?: string;
+  /** Default 100, at most 1000. */
+  limit?: number;
+  before?: number;
 }
