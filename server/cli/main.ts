@@ -7,6 +7,7 @@ import { registerAgentCommand } from './agent-command.js';
 import { registerCrawlCommand } from './crawl-command.js';
 import { registerSimCommand } from './sim-command.js';
 import { registerStartCommand } from './start-command.js';
+import { registerTokenCommand } from './token-command.js';
 
 const program = new Command('ringwatch')
   .description('Operations crawler and observability platform for structured P2P VPN rings')
@@ -17,5 +18,6 @@ registerStartCommand(program);
 registerSimCommand(program);
 registerAgentCommand(program);
 registerCrawlCommand(program);
+registerTokenCommand(program);
 
 await program.parseAsync(process.argv);
