@@ -1,103 +1,145 @@
 /**
- * `ringwatch start`: the long-running monitor. With no seeds it starts an embedded simulated ring and
- * crawls that, so a fresh clone shows a living ring at once. Crawls run on a schedule (never two at once),
- * retention runs hourly, and each finished crawl prints one line. The HTTP API and dashboard build on this.
+ * `ringwatch start`: the long-running server. Configuration comes from one place (server/config: YAML
+ * file → RINGWATCH_* environment → these flags). With no seeds it starts an embedded simulated ring and
+ * crawls that, so a fresh clone shows a living ring at once. Prints the dashboard URL (and, on the very
+ * first start without RINGWATCH_ADMIN_PASSWORD, the generated admin password, once).
  */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import pino from 'pino';
+import { ConfigError, loadConfig, redactConfig, type Config, type FlagValues } from '../config/index.js';
 import { systemClock } from '../core/clock.js';
-import { openPipeline } from '../pipeline/open.js';
-import type { CrawlSummary } from '../pipeline/crawl-pipeline.js';
-import { createScheduler } from '../schedule/scheduler.js';
+import { startServer, type ServerOptions } from '../server.js';
 import { startSimulator, type Simulator } from '../sim/run.js';
-import { createRetention } from '../store/index.js';
 import { int, onShutdown } from './options.js';
 
-interface StartFlags {
-  seed: string[];
-  db: string;
-  sim?: number;
-  schedule: string;
-  retentionSchedule: string;
-  concurrency: number;
-  timeoutMs: number;
-  json?: boolean;
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+const WEB_DIST = fileURLToPath(new URL('../../web/dist/', import.meta.url));
+
+export function serverOptions(c: Config, seeds: string[], logToken: string | undefined): ServerOptions {
+  return {
+    host: c.server.host,
+    port: c.server.port,
+    dbFile: c.database.file,
+    seeds,
+    allow: c.crawl.allow,
+    crawl: {
+      schedule: c.crawl.schedule,
+      concurrency: c.crawl.concurrency,
+      timeoutMs: c.crawl.timeoutMs,
+      maxNodes: c.crawl.maxNodes,
+    },
+    detectors: c.detectors,
+    retention: {
+      schedule: c.retention.schedule,
+      rawWindowMs: c.retention.rawHours * HOUR,
+      fiveMinuteWindowMs: c.retention.fiveMinuteDays * DAY,
+      hourlyWindowMs: c.retention.hourlyDays * DAY,
+      findingWindowMs: c.retention.findingDays * DAY,
+    },
+    agents: { logToken, logMaxBytes: c.agents.logMaxBytes, logTimeoutMs: c.agents.logTimeoutMs },
+    auth: {
+      adminPassword: c.auth.adminPassword,
+      sessionTtlMs: c.auth.sessionTtlHours * HOUR,
+      secureCookies: c.auth.secureCookies,
+      bcryptCost: c.auth.bcryptCost,
+    },
+    bodyLimitBytes: c.server.bodyLimitBytes,
+    rateLimitPerMinute: c.server.rateLimitPerMinute,
+    trustProxy: c.server.trustProxy,
+    shutdownTimeoutMs: c.server.shutdownTimeoutMs,
+    alerting: {
+      ...c.alerting,
+      externalUrl: c.alerting.externalUrl || (c.server.publicUrl ?? '').replace(/\/+$/, ''),
+    },
+    ...(existsSync(WEB_DIST) ? { webDir: WEB_DIST } : {}),
+  };
+}
+
+function openBrowser(url: string): void {
+  const cmd = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'start' : 'xdg-open';
+  const child = spawn(cmd, [url], { stdio: 'ignore', detached: true });
+  child.on('error', () => console.error(`open ${url} in a browser`));
+  child.unref();
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
-function line(s: CrawlSummary): string {
-  const pct = (s.consistency * 100).toFixed(1);
-  const alerts = [
-    s.ringSplit ? `RING SPLIT (${s.rings} rings)` : '',
-    s.nonlinearLoss ? `NON-LINEAR LOSS (${s.lost.length} lost)` : '',
-    s.persistentInconsistent.length ? `${s.persistentInconsistent.length} persistently inconsistent` : '',
-    s.stalledThreads.length ? `${s.stalledThreads.length} stalled threads` : '',
-    s.duplicateIds.length ? `${s.duplicateIds.length} duplicate IDs` : '',
-    s.growth.length ? `${s.growth.length} growing` : '',
-  ].filter(Boolean);
-  return (
-    `crawl #${s.crawlId} ${s.state}: ${s.reachable}/${s.discovered} reachable, consistency ${pct}%, ` +
-    `${s.rings} ring(s), ${s.durationMs} ms` +
-    (alerts.length ? ` — ${alerts.join('; ')}` : '')
-  );
-}
-
 export function registerStartCommand(program: Command): void {
   program
     .command('start')
-    .description('crawl a ring on a schedule (an embedded simulated ring when no --seed is given)')
-    .option('--seed <url>', 'endpoint of a real ring to crawl (repeatable)', collect, [])
-    .option('--db <file>', 'SQLite database file', 'ringwatch.db')
-    .option(
-      '--sim <nodes>',
-      'run the embedded simulator with this many nodes (default 200 without --seed)',
-      int,
+    .description(
+      'run the server: API, live dashboard, scheduled crawls (an embedded simulated ring without seeds)',
     )
-    .option('--schedule <cron>', 'crawl schedule (node-cron, 6 fields allow seconds)', '0 * * * * *')
-    .option('--retention-schedule <cron>', 'retention and rollup schedule', '0 * * * *')
-    .option('--concurrency <n>', 'visits in flight at once', int, 256)
-    .option('--timeout-ms <ms>', 'per-request timeout', int, 3000)
-    .option('--json', 'print each crawl summary as JSON instead of a line of text')
-    .action(async (flags: StartFlags) => {
-      const clock = systemClock();
-      let sim: Simulator | null = null;
-      if (flags.seed.length === 0 || flags.sim !== undefined) {
-        sim = await startSimulator({ nodes: flags.sim ?? 200, bootstrap: 'join' });
-        console.error(`embedded simulator: ${sim.ring.size} nodes, control API ${sim.control}`);
+    .option('--config <file>', 'YAML configuration file')
+    .option('--port <port>', 'HTTP port (0: any free port)', int)
+    .option('--host <host>', 'address to listen on')
+    .option('--db <file>', 'SQLite database file')
+    .option('--sim <nodes>', 'run the embedded simulator with this many nodes, even with seeds', int)
+    .option('--seed <url>', 'endpoint of a real ring to crawl (repeatable)', collect, [])
+    .option('--schedule <cron>', 'crawl schedule (node-cron; 6 fields allow seconds)')
+    .option('--concurrency <n>', 'visits in flight at once', int)
+    .option('--timeout-ms <ms>', 'per-request timeout', int)
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
+    .option('--open', 'open the dashboard in a browser once it is up')
+    .action(async (raw: Partial<FlagValues> & { seed: string[]; open?: boolean }) => {
+      const { open: openIt, seed, ...rest } = raw;
+      const flags: Partial<FlagValues> = { ...rest, ...(seed.length ? { seed } : {}) };
+      let config: Config;
+      try {
+        config = await loadConfig({ ...(raw.config ? { file: raw.config } : {}), env: process.env, flags });
+      } catch (err) {
+        if (err instanceof ConfigError) {
+          console.error(err.message);
+          process.exit(2);
+        }
+        throw err;
       }
-      const seeds = sim ? sim.seeds : flags.seed;
-      const open = await openPipeline(
-        { db: flags.db, seeds, concurrency: flags.concurrency, timeoutMs: flags.timeoutMs },
-        { clock },
-      );
-      const scheduler = createScheduler({
-        now: () => clock.now(),
-        onError: (job, err) =>
-          console.error(`${job} failed: ${err instanceof Error ? err.message : String(err)}`),
-      });
-      const retention = createRetention({ db: open.db, clock });
-      scheduler.add({
-        name: 'crawl',
-        schedule: flags.schedule,
-        run: async () => {
-          const s = await open.pipeline.run();
-          console.log(flags.json ? JSON.stringify(s) : line(s));
+      const logger = pino({ level: config.log.level });
+      logger.info({ config: redactConfig(config) }, 'configuration');
+      const clock = systemClock();
+
+      let sim: Simulator | null = null;
+      const simOn =
+        config.simulator.enabled === true ||
+        (config.simulator.enabled === 'auto' && config.crawl.seeds.length === 0);
+      if (simOn) {
+        sim = await startSimulator({
+          nodes: config.simulator.nodes,
+          bootstrap: 'join',
+          ...(config.simulator.seed !== undefined ? { seed: config.simulator.seed } : {}),
+          ...(config.simulator.stabilizeMs !== undefined
+            ? { stabilizeMs: config.simulator.stabilizeMs }
+            : {}),
+          ...(config.simulator.logToken !== undefined ? { logToken: config.simulator.logToken } : {}),
+        });
+        logger.info({ nodes: sim.ring.size, control: sim.control }, 'embedded simulator started');
+      }
+      const seeds = sim ? sim.seeds : config.crawl.seeds;
+      const server = await startServer(
+        serverOptions(config, seeds, config.agents.logToken ?? sim?.logToken),
+        {
+          clock,
+          logger,
         },
-      });
-      scheduler.add({
-        name: 'retention',
-        schedule: flags.retentionSchedule,
-        run: async () => void (await retention.run()),
-      });
-      scheduler.start();
-      scheduler.trigger('crawl');
-      console.error(
-        `crawling ${seeds.length} seed(s) on "${flags.schedule}", recording in ${flags.db}; Ctrl-C to stop`,
       );
       onShutdown(async () => {
-        await scheduler.stop();
-        await open.close();
+        logger.info('shutting down');
+        await server.close();
         await sim?.close();
       });
+      server.startSchedule();
+      console.error(`\nRingwatch is up: ${server.url}/`);
+      if (server.generatedAdminPassword) {
+        console.error(`first start: log in as "admin" with password ${server.generatedAdminPassword}`);
+        console.error('(shown once; set RINGWATCH_ADMIN_PASSWORD to choose it)');
+      }
+      console.error(
+        `crawling ${sim ? `the simulated ring (${sim.ring.size} nodes)` : `${seeds.length} seed(s)`} on "${config.crawl.schedule}"; Ctrl-C to stop\n`,
+      );
+      if (openIt) openBrowser(`${server.url}/`);
     });
 }

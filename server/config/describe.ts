@@ -32,7 +32,8 @@ export function describeConfig(): ConfigRow[] {
   return configKeys().map((k) => ({
     key: k.key,
     type: k.leafType,
-    default: defaultOf(k.path),
+    // A structure's defaults are documented where it is (docs/alerting.md), not in one table cell.
+    default: k.leaf.kind === 'json' ? 'shipped defaults' : defaultOf(k.path),
     env: k.env,
     envAliases: [...k.envAliases],
     secret: k.meta.secret ?? false,

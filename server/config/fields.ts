@@ -18,6 +18,8 @@ export interface KeyMeta {
   env?: string;
   /** Further environment names accepted for the key (the generic name included when `env` overrides it). */
   aliases?: readonly string[];
+  /** The type as the docs show it, for a key whose value is a whole structure (e.g. `alerting`). */
+  type?: string;
 }
 
 /**

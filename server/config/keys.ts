@@ -15,7 +15,9 @@ export type LeafKind =
   | { kind: 'enum'; values: readonly string[] }
   | { kind: 'list'; item: LeafKind }
   | { kind: 'union'; options: LeafKind[] }
-  | { kind: 'literal'; value: unknown };
+  | { kind: 'literal'; value: unknown }
+  /** A whole structure (meta.type 'mapping'): JSON in the environment. */
+  | { kind: 'json' };
 
 export interface ConfigKey {
   /** Dotted path, e.g. `crawl.timeoutMs`. */
@@ -107,8 +109,8 @@ function collect(shape: Record<string, z.ZodType>, prefix: string[], out: Config
     const generic = envNameOf(path);
     const env = meta.env ?? generic;
     const envAliases = [...new Set([...(meta.aliases ?? []), generic])].filter((n) => n !== env);
-    const leaf = kindOf(schema);
-    out.push({ key, path, env, envAliases, meta, leaf, leafType: typeLabel(leaf), schema });
+    const leaf: LeafKind = meta.type === 'mapping' ? { kind: 'json' } : kindOf(schema);
+    out.push({ key, path, env, envAliases, meta, leaf, leafType: meta.type ?? typeLabel(leaf), schema });
   }
 }
 
@@ -167,6 +169,12 @@ export function coerce(leaf: LeafKind, raw: string): unknown {
             .map((x) => x.trim())
             .filter((x) => x !== '')
             .map((x) => coerce(leaf.item, x));
+    case 'json':
+      try {
+        return JSON.parse(s) as unknown;
+      } catch {
+        return raw;
+      }
     case 'union':
       for (const o of leaf.options) {
         if (o.kind === 'literal' && s === String(o.value)) return o.value;
@@ -194,6 +202,8 @@ export function typeLabel(leaf: LeafKind): string {
       return leaf.options.map(typeLabel).join(' | ');
     case 'literal':
       return JSON.stringify(leaf.value);
+    case 'json':
+      return 'mapping';
     default:
       return leaf.kind;
   }

@@ -3,6 +3,8 @@
  * its description. Sections are strict (an unknown key is an error, never a silent default) and every
  * key has a default or is optional, so `{}` is a complete configuration.
  */
+import { AlertingConfigSchema } from '../alert/config.js';
+import { ChannelConfigListSchema } from '../alert/channels/index.js';
 import { z } from 'zod';
 import { DetectorConfigSchema } from '../detect/config.js';
 import type { RetentionOptions } from '../store/retention.js';
@@ -45,6 +47,9 @@ const server = z
       }),
       shutdownTimeoutMs: key(wholeNumber(0).default(30_000), {
         description: 'How long a shutdown waits for running work before closing anyway.',
+      }),
+      rateLimitPerMinute: key(wholeNumber(0).default(1200), {
+        description: 'API requests one client (token, session or address) may make per minute; 0 = no limit.',
       }),
     },
     SECTION,
@@ -216,6 +221,19 @@ export const DETECTOR_DESCRIPTIONS: Readonly<Record<string, string>> = {
     '… and the straight line explains at least this share of the variance (R², 0..1).',
 };
 
+/**
+ * Alert rules, inhibition and channels: one structured key, validated by the alerting module's own
+ * schema (lazy, so the key walker treats it as one value: YAML only, see docs/alerting.md).
+ */
+const alerting = key(
+  z.lazy(() => AlertingConfigSchema.extend({ channels: ChannelConfigListSchema.default([]) })).prefault({}),
+  {
+    description:
+      'Alert rules, inhibition, externalUrl and notification channels (YAML file only; see docs/alerting.md and docs/channels.md).',
+    type: 'mapping',
+  },
+);
+
 const sections = {
   server,
   database,
@@ -226,6 +244,7 @@ const sections = {
   agents,
   auth,
   log,
+  alerting,
 };
 
 export const ConfigSchema = z.strictObject(sections, SECTION).superRefine((c, ctx) => {

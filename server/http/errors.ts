@@ -4,7 +4,7 @@
  * into that shape. Messages are safe to show: never a stack, a SQL text or a secret.
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { z } from 'zod';
+import type { z } from 'zod';
 
 export const API_ERROR_CODES = [
   'bad_request', // validation failed; details lists the fields

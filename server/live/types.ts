@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import type { Server } from 'socket.io';
 import { z } from 'zod';
+import { ALERT_STATES, RULE_NAMES } from '../alert/types.js';
 import type { Auth } from '../auth/types.js';
 import type { Clock } from '../core/clock.js';
 import type { CrawlNodeState, CrawlStrategy } from '../core/model.js';
@@ -94,20 +95,22 @@ export interface SignalsPayload extends Sequenced {
   changed: Signal[];
 }
 
-export const ALERT_STATES = ['firing', 'resolved'] as const;
-export type AlertState = (typeof ALERT_STATES)[number];
-
-/** What the alert layer publishes (placeholder until it lands; a closed union of one kind today). */
+/** What the alert layer publishes: the whole alert after each change (see server/alert/types.ts). */
 export const AlertChangeSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('alert_changed'),
-    alert: z.strictObject({
+    alert: z.object({
       fingerprint: z.string().min(1),
-      name: z.string().min(1),
+      rule: z.enum(RULE_NAMES),
       state: z.enum(ALERT_STATES),
       labels: z.record(z.string(), z.string()),
-      startsAt: z.number().int().nonnegative(),
+      annotations: z.record(z.string(), z.string()),
+      activeAt: z.number().int().nonnegative(),
+      startsAt: z.number().int().nonnegative().nullable(),
       endsAt: z.number().int().nonnegative().nullable(),
+      silencedBy: z.number().int().nullable(),
+      inhibitedBy: z.string().nullable(),
+      ack: z.object({ by: z.string(), at: z.number(), comment: z.string() }).nullable(),
     }),
   }),
 ]);

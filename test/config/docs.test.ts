@@ -22,7 +22,7 @@ function docRows(md: string): Map<string, string[]> {
       .slice(1, line.trimEnd().length - 1)
       .split(/(?<!\\)\|/)
       .map((c) => c.trim());
-    const m = /^`([a-zA-Z]+(?:\.[a-zA-Z0-9]+)+)`$/.exec(cells[0] ?? '');
+    const m = /^`([a-zA-Z]+(?:\.[a-zA-Z0-9]+)*)`$/.exec(cells[0] ?? '');
     if (m?.[1]) out.set(m[1], cells);
   }
   return out;
@@ -30,7 +30,7 @@ function docRows(md: string): Map<string, string[]> {
 
 /** The value of a row's default as an environment variable would spell it, or undefined when unset. */
 function envSpelling(row: ConfigRow): string | undefined {
-  if (row.default === 'unset') return undefined;
+  if (row.default === 'unset' || row.type === 'mapping') return undefined;
   const v: unknown = JSON.parse(row.default);
   return Array.isArray(v) ? v.join(',') : String(v);
 }

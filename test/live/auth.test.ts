@@ -11,7 +11,19 @@ import { client, connected, disconnected, emptyStore, fakeAuth, startLive } from
 
 const alert = (name: string): AlertChange => ({
   type: 'alert_changed',
-  alert: { fingerprint: `fp-${name}`, name, state: 'firing', labels: {}, startsAt: 1, endsAt: null },
+  alert: {
+    fingerprint: `fp-${name}`,
+    rule: 'RingSplit',
+    state: 'firing',
+    labels: { alertname: 'RingSplit', note: name },
+    annotations: {},
+    activeAt: 1,
+    startsAt: 1,
+    endsAt: null,
+    silencedBy: null,
+    inhibitedBy: null,
+    ack: null,
+  },
 });
 
 test('connections without valid credentials are refused with "unauthenticated"', async (t) => {

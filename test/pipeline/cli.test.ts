@@ -1,4 +1,4 @@
-/** `ringwatch crawl` and `ringwatch start` as an operator runs them: real processes, real files. */
+/** `ringwatch crawl` as an operator runs it: real processes, real files (`ringwatch start`: test/server/cli.test.ts). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -6,7 +6,6 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { startSimulator } from '../../server/sim/run.js';
 import type { CrawlSummary } from '../../server/pipeline/crawl-pipeline.js';
 
@@ -62,41 +61,4 @@ test('`ringwatch crawl --json` prints the summary, and repeated runs on one --db
   const dead = await run(['crawl', '--seed', 'http://127.0.0.1:1', '--json']);
   assert.equal(dead.code, 1);
   assert.equal((JSON.parse(dead.out) as CrawlSummary).state, 'failed');
-});
-
-test('`ringwatch start` crawls the embedded simulator on its schedule and stops cleanly', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'rw-start-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const child = spawn(
-    process.execPath,
-    [
-      'bin/ringwatch.js',
-      'start',
-      '--sim',
-      '30',
-      '--db',
-      join(dir, 'r.db'),
-      '--schedule',
-      '*/2 * * * * *',
-      '--json',
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  try {
-    const lines = createInterface({ input: child.stdout });
-    const seen: CrawlSummary[] = [];
-    for await (const l of lines) {
-      seen.push(JSON.parse(l) as CrawlSummary);
-      if (seen.length === 2) break;
-    }
-    assert.deepEqual(
-      seen.map((s) => s.crawlId),
-      [1, 2],
-    );
-    assert.equal(seen[1]!.reachable, 30);
-  } finally {
-    child.kill('SIGTERM');
-    const [code] = (await once(child, 'exit')) as [number | null];
-    assert.equal(code, 0);
-  }
 });

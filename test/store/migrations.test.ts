@@ -12,19 +12,30 @@ import {
 import { tempDir } from './helpers.js';
 
 const EXPECTED_TABLES = [
+  'alert_events',
+  'alerts',
+  'api_tokens',
+  'audit_log',
+  'conn_rtt',
   'connections',
   'crawls',
   'detector_state',
   'endpoints',
   'findings',
+  'log_pulls',
   'migrations',
   'node_facts',
   'nodes',
+  'notifications',
   'observations',
   'ring_slots',
   'rollup_node',
   'rollup_progress',
   'rollup_ring',
+  'sessions',
+  'signals',
+  'silences',
+  'users',
 ];
 
 void test('all migrations apply to a fresh file, are recorded, and re-opening applies nothing', async (t) => {

@@ -159,6 +159,7 @@ export function createLifecycle(
     for (let i = 0; i < n; i++) {
       hooks.up(i);
       for (let th = 0; th < THREAD_COUNT; th++) ctx.beat(i, th);
+      ctx.log(i, 'info', 'node started', { incarnation: 1, bootstrap: 'converged' });
       protocol.nodeStarted(i, false);
       scheduleChurn(i);
     }
