@@ -7,7 +7,10 @@
 import { z } from 'zod';
 
 export const MatcherSchema = z.strictObject({
-  name: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'not a label name'),
+  name: z
+    .string()
+    .max(128)
+    .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'not a label name'),
   value: z.string().max(1024),
   isRegex: z.boolean().default(false),
   isEqual: z.boolean().default(true),

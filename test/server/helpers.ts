@@ -66,13 +66,16 @@ export async function startFixture(
   t: TestContext,
   simOptions: Partial<SimulatorOptions> & { nodes: number },
   override: (o: ServerOptions) => ServerOptions = (o) => o,
+  capture?: { logs: string[] },
 ): Promise<ServerFixture> {
   const sim = await startSimulator({ latencyMs: 5, stabilizeMs: 100, bootstrap: 'converged', ...simOptions });
   const dir = mkdtempSync(join(tmpdir(), 'rw-server-'));
   const dbFile = join(dir, 'ringwatch.db');
   const server = await startServer(override(baseOptions(dbFile, sim.seeds)), {
     clock: systemClock(),
-    logger: pino({ level: process.env.RINGWATCH_TEST_LOG ?? 'silent' }),
+    logger: capture
+      ? pino({ level: 'trace' }, { write: (line: string) => void capture.logs.push(line) })
+      : pino({ level: process.env.RINGWATCH_TEST_LOG ?? 'silent' }),
   });
   t.after(async () => {
     await server.close();
