@@ -22,7 +22,7 @@ import {
   type Signal,
   type TrendSource,
 } from '../detect/index.js';
-import type { CrawlDelta, Store } from '../store/index.js';
+import type { CrawlDelta, FinishCrawl, Store } from '../store/index.js';
 
 /** What one crawl produced, as the CLI prints it and the live layer sends it. */
 export interface CrawlSummary {
@@ -73,8 +73,11 @@ export interface CrawlPipelineDeps {
 
 /**
  * Contract: run() crawls once and always leaves the crawl row finished (succeeded, failed or aborted),
- * never `running`, unless the process dies; it rejects only on storage errors. Calls must not overlap
- * (the scheduler guarantees it); a second concurrent call rejects with code 'crawl_running'.
+ * never `running`, unless the process dies; it rejects only on storage errors. When a storage error
+ * (SQLITE_FULL, SQLITE_READONLY, …) stops recording, nothing of the crawl is kept, the crawl is marked
+ * `failed` with the cause, and the error (its code and message from SQLite) is what run() rejects with;
+ * if even marking it failed is refused, that is retried at the start of the next run(). Calls must not
+ * overlap (the scheduler guarantees it); a second concurrent call rejects with code 'crawl_running'.
  */
 export interface CrawlPipeline {
   run(opts?: { strategy?: CrawlStrategy; signal?: AbortSignal }): Promise<CrawlSummary>;
@@ -138,11 +141,34 @@ export function summarize(
   };
 }
 
+/** An error of SQLite itself (disk full, read-only, I/O), as opposed to a refused call. */
+function isStorageError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_');
+}
+
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
 export function createCrawlPipeline(deps: CrawlPipelineDeps): CrawlPipeline {
   let busy = false;
   const emit = deps.emit ?? (() => {});
+  // Crawl rows a storage error (disk full, read-only database) left `running`: finished as intended
+  // before the next crawl begins, so they do not hold back retention until the next restart.
+  const unfinished = new Map<number, FinishCrawl>();
+
+  async function finish(crawlId: number, f: FinishCrawl): Promise<void> {
+    try {
+      await deps.store.finishCrawl(crawlId, f);
+      unfinished.delete(crawlId);
+    } catch (err) {
+      if (isStorageError(err)) unfinished.set(crawlId, f);
+      else unfinished.delete(crawlId);
+      throw err;
+    }
+  }
 
   async function runOnce(strategy: CrawlStrategy, signal: AbortSignal | undefined): Promise<CrawlSummary> {
+    for (const [id, f] of [...unfinished]) await finish(id, f).catch(() => undefined);
     const seeds = deps.seeds();
     const startedAt = deps.clock.now();
     const crawlId = await deps.store.beginCrawl({ strategy, seeds, startedAt });
@@ -160,16 +186,13 @@ export function createCrawlPipeline(deps: CrawlPipelineDeps): CrawlPipeline {
         onProgress: (progress) => emit({ type: 'crawl_progress', crawlId, progress }),
       });
     } catch (err) {
-      await deps.store.finishCrawl(crawlId, {
-        state: 'failed',
-        reason: err instanceof Error ? err.message : String(err),
-      });
+      await finish(crawlId, { state: 'failed', reason: message(err), finishedAt: deps.clock.now() });
       throw err;
     }
     const crawlMs = deps.clock.now() - startedAt;
 
     if (result.state !== 'succeeded') {
-      await deps.store.finishCrawl(crawlId, {
+      await finish(crawlId, {
         state: result.state,
         finishedAt: result.finishedAt,
         ...(result.reason ? { reason: result.reason } : {}),
@@ -182,7 +205,7 @@ export function createCrawlPipeline(deps: CrawlPipelineDeps): CrawlPipeline {
     const t1 = deps.clock.now();
     const analysis = analyzeRing(result.visits);
     const t2 = deps.clock.now();
-    const { delta, signals } = await deps.store.transaction(async () => {
+    const recording = deps.store.transaction(async () => {
       const d = await deps.store.recordCrawl(crawlId, result, analysis);
       const s = await runDetectors(
         {
@@ -199,6 +222,13 @@ export function createCrawlPipeline(deps: CrawlPipelineDeps): CrawlPipeline {
       await deps.store.recordSignals(crawlId, s, { detectors: deps.detectors.map((x) => x.name) });
       await deps.store.recordRelayRtts(crawlId, result);
       return { delta: d, signals: s };
+    });
+    const { delta, signals } = await recording.catch(async (err: unknown) => {
+      // Nothing of the crawl was recorded (the transaction rolled back): mark it failed with the cause if
+      // the database takes even that, and surface the storage error to the caller.
+      const reason = `storage error while recording: ${message(err)}`;
+      await finish(crawlId, { state: 'failed', reason, finishedAt: deps.clock.now() }).catch(() => undefined);
+      throw err;
     });
     const t3 = deps.clock.now();
     const summary = summarize(crawlId, result, analysis, signals, {

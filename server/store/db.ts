@@ -75,7 +75,8 @@ export interface OpenOptions {
 
 /** One level of a transaction: `tx` is shared by all levels; `nested` chains this level's savepoints. */
 interface TxContext {
-  tx: { active: boolean; savepoints: number };
+  /** broken: SQLite rolled the whole transaction back itself (see transaction()); nothing may run in it. */
+  tx: { active: boolean; savepoints: number; broken: boolean };
   nested: Promise<unknown>;
 }
 
@@ -83,6 +84,10 @@ function annotate(err: Error, sql: string): Error {
   const short = sql.replace(/\s+/g, ' ').trim().slice(0, 160);
   err.message = `${err.message} (in: ${short})`;
   return err;
+}
+
+function brokenError(): Error {
+  return new Error('transaction was rolled back by SQLite after an earlier error in it');
 }
 
 function bindable(params: SqlParams | undefined): unknown {
@@ -164,7 +169,9 @@ export async function openDatabase(file: string, options: OpenOptions = {}): Pro
   /** Run op directly inside the caller's transaction, else as one gated operation. */
   const use = <T>(op: () => Promise<T>): Promise<T> => {
     if (closed) return Promise.reject(new Error('database is closed'));
-    if (ctx()) return op();
+    const c = ctx();
+    if (c?.tx.broken) return Promise.reject(brokenError());
+    if (c) return op();
     return gate.lock(async () => {
       guard();
       return op();
@@ -177,6 +184,7 @@ export async function openDatabase(file: string, options: OpenOptions = {}): Pro
       // Nested: a savepoint; sibling nested transactions run one after another, and each runs in a
       // level of its own so that it can nest further.
       const step = outer.nested.then(async () => {
+        if (outer.tx.broken) throw brokenError();
         const name = `sp${++outer.tx.savepoints}`;
         const level: TxContext = { tx: outer.tx, nested: Promise.resolve() };
         await rawRun(raw, `SAVEPOINT ${name}`);
@@ -186,8 +194,15 @@ export async function openDatabase(file: string, options: OpenOptions = {}): Pro
           await rawRun(raw, `RELEASE ${name}`);
           return value;
         } catch (err) {
-          await rawRun(raw, `ROLLBACK TO ${name}`);
-          await rawRun(raw, `RELEASE ${name}`);
+          // After SQLITE_FULL, SQLITE_IOERR and the like SQLite may have rolled back the whole transaction:
+          // the savepoint is gone. Keep the original error (it names the cause) and poison the transaction,
+          // so later statements of fn cannot run outside it in autocommit mode.
+          try {
+            await rawRun(raw, `ROLLBACK TO ${name}`);
+            await rawRun(raw, `RELEASE ${name}`);
+          } catch {
+            outer.tx.broken = true;
+          }
           throw err;
         }
       });
@@ -197,11 +212,12 @@ export async function openDatabase(file: string, options: OpenOptions = {}): Pro
     if (closed) throw new Error('database is closed');
     return gate.lock(async () => {
       guard();
-      const c: TxContext = { tx: { active: true, savepoints: 0 }, nested: Promise.resolve() };
+      const c: TxContext = { tx: { active: true, savepoints: 0, broken: false }, nested: Promise.resolve() };
       await rawRun(raw, 'BEGIN IMMEDIATE');
       try {
         const value = await als.run(c, fn);
         await c.nested;
+        if (c.tx.broken) throw brokenError();
         c.tx.active = false;
         await rawRun(raw, 'COMMIT');
         return value;
