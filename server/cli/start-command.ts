@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import pino from 'pino';
+import { createLogger } from './log-format.js';
 import { ConfigError, loadConfig, redactConfig, type Config, type FlagValues } from '../config/index.js';
 import { systemClock } from '../core/clock.js';
 import { startServer, type ServerOptions } from '../server.js';
@@ -98,7 +98,10 @@ export function registerStartCommand(program: Command): void {
         }
         throw err;
       }
-      const logger = pino({ level: config.log.level });
+      const logger = createLogger({
+        level: config.log.level,
+        pretty: config.log.pretty || process.stdout.isTTY,
+      });
       logger.info({ config: redactConfig(config) }, 'configuration');
       const clock = systemClock();
 
@@ -140,6 +143,7 @@ export function registerStartCommand(program: Command): void {
       console.error(
         `crawling ${sim ? `the simulated ring (${sim.ring.size} nodes)` : `${seeds.length} seed(s)`} on "${config.crawl.schedule}"; Ctrl-C to stop\n`,
       );
+      if (sim) console.error(`simulator control API (inject faults, docs/simulator.md): ${sim.control}\n`);
       if (openIt) openBrowser(`${server.url}/`);
     });
 }
