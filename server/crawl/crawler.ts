@@ -49,9 +49,10 @@ export interface CrawlRequest {
  * Visit); it resolves with state 'succeeded' when at least one visit succeeded, 'failed' (with reason) when none
  * did, 'aborted' when the signal fired (visits completed before the abort are kept; those in flight are
  * cancelled and dropped). Within one crawl each normalised endpoint is visited at most once and at most
- * maxNodes endpoints are visited. An answer with an already-seen node ID and the same self-reported
+ * maxNodes endpoints are visited. A valid answer with an already-seen node ID and the same self-reported
  * endpoint is an alias (listed in `aliases`, not in `visits`); with a different self-reported endpoint
- * both visits are kept (duplicate-ID evidence). `seeds` in the result are the normalised seeds.
+ * both visits are kept (duplicate-ID evidence). id_mismatch answers are always kept and never make a
+ * later valid answer an alias. `seeds` in the result are the normalised seeds.
  */
 export interface Crawler {
   crawl(request: CrawlRequest): Promise<CrawlResult>;
@@ -92,7 +93,9 @@ export function createCrawler(deps: CrawlerDeps, options: CrawlerOptions = {}): 
       visit: async (target, signal) => {
         const visit = await fetcher.fetch(target.endpoint, { expectedId: target.expectedId, signal });
         if (!visit.status) return { result: visit, next: [] };
-        if (registry.admit(visit.status) === 'alias') {
+        // Only a valid answer under the expected ID claims an identity: an id_mismatch status (a node
+        // replaying another's status) must not make that node's own later answer look like an alias.
+        if (visit.ok && registry.admit(visit.status) === 'alias') {
           aliases.push({ endpoint: visit.endpoint, nodeId: visit.status.nodeId });
           return { next: [] };
         }

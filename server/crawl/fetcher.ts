@@ -87,8 +87,36 @@ export function isJsonContentType(value: string | undefined): boolean {
   return type === 'application/json' || type === 'text/json' || /^application\/[\w.+-]+\+json$/.test(type);
 }
 
+/**
+ * Deepest JSON nesting accepted. A status is 4 levels deep; JSON.parse of a body nested 400,000 levels
+ * deep (800 KB, under the size cap) blocks the event loop for about a second, long enough to time out
+ * every other visit in flight, so such bodies are refused before parsing.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** Whether `text` nests arrays and objects deeper than `max` (brackets inside strings ignored); O(n). */
+export function nestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      // A backslash escapes the next character; a quote ends the string.
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
 /** Checks a 200 answer's body text and turns it into the outcome. */
 function judgeBody(text: string, expectedId: string | undefined): Outcome {
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+    return fail('schema', `(root): JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+  }
   let json: unknown;
   try {
     json = JSON.parse(text);

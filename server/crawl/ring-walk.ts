@@ -76,7 +76,7 @@ export async function walkRing(
     const first = await step(start);
     if (!first?.status) continue;
     const startId = first.status.nodeId;
-    registry.admit(first.status);
+    if (first.ok) registry.admit(first.status);
     let current = first.status;
     for (;;) {
       const r1 = current.ring.right[0];
@@ -107,7 +107,7 @@ export async function walkRing(
         end = `dead end: ${next.endpoint} did not answer (${visit.ok ? 'ok' : visit.error})`;
         break outer;
       }
-      const seen = registry.admit(visit.status);
+      const seen = visit.ok ? registry.admit(visit.status) : 'new'; // id_mismatch claims no identity
       if (seen === 'alias') {
         visits.pop(); // the same node by another URL: not counted twice
         counts[visit.ok ? 'ok' : 'failed']--;
