@@ -3,7 +3,7 @@
  * scheduler, retention, auth, log puller, live hub, REST API and metrics, on one HTTP server. This is the
  * only place that knows every part; each part only knows the interfaces it is handed.
  */
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type RequestListener, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { Server as IoServer } from 'socket.io';
@@ -162,7 +162,11 @@ export async function startServer(opts: ServerOptions, deps: ServerDeps): Promis
     { timeoutMs: opts.agents.logTimeoutMs, maxBytes: opts.agents.logMaxBytes },
   );
 
-  const httpServer: HttpServer = createHttpServer();
+  // The app's request listener must be registered BEFORE socket.io attaches: engine.io then hands it
+  // only the requests that are not its own. Registered after, express also answered /socket.io/
+  // polling requests (404), and engine.io's later write threw ERR_HTTP_HEADERS_SENT, killing the process.
+  let app: RequestListener | null = null;
+  const httpServer: HttpServer = createHttpServer((req, res) => app!(req, res));
   const io = new IoServer(httpServer, { serveClient: false, maxHttpBufferSize: 64 * 1024 });
   const hub = createLiveHub({ io, auth, store, clock, logger });
   const notifier = createNotifier(
@@ -236,7 +240,7 @@ export async function startServer(opts: ServerOptions, deps: ServerDeps): Promis
     createAuditRouter({ auth, audit }),
     createAlertsRouter({ auth, engine: alerts, notifier }),
   ];
-  const app = createHttpApp(
+  app = createHttpApp(
     { auth, metrics, routers, openapi: buildOpenApi, health, logger, clock },
     {
       bodyLimitBytes: opts.bodyLimitBytes,
@@ -245,7 +249,6 @@ export async function startServer(opts: ServerOptions, deps: ServerDeps): Promis
       ...(opts.webDir ? { webDir: opts.webDir } : {}),
     },
   );
-  httpServer.on('request', app);
   httpServer.requestTimeout = 30_000;
   httpServer.headersTimeout = 10_000;
   await new Promise<void>((resolve, reject) => {
