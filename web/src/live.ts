@@ -63,8 +63,6 @@ const EVENTS: (keyof LiveEventMap)[] = [
 export function defaultConnect(): LiveSocket {
   return io({
     path: '/socket.io',
-    // WebSocket only: no long-polling requests through the HTTP stack (the cookie rides on the upgrade).
-    transports: ['websocket'],
     autoConnect: false,
     withCredentials: true,
     reconnectionDelay: 500,
