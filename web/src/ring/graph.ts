@@ -29,8 +29,13 @@ export interface RingGraphOptions {
   bigThreshold?: number;
   onHover?(key: string | null, at: { x: number; y: number } | null): void;
   onTap?(key: string): void;
-  /** Called after the first frame of each full load is drawn. */
+  /**
+   * Called after the first frame of each full load is drawn: for a large ring that is the overview
+   * layer's drawing of the whole ring (band and unhealthy markers), before cytoscape has its elements.
+   */
   onPainted?(): void;
+  /** Called after cytoscape drew the nodes of a full load for the first time (hover and click work). */
+  onReady?(): void;
 }
 
 /**
@@ -80,6 +85,9 @@ export function createRingGraph(container: HTMLElement, opts: RingGraphOptions):
   let hovered: string | null = null;
   const transient = { hover: new Set<string>(), select: new Set<string>() };
   let painted = false;
+  let ready = false;
+  /** false while a large ring's nodes wait to be handed to cytoscape (the overview layer shows it). */
+  let inCy = true;
   const overview = createOverviewLayer(container.parentElement ?? container, {
     model: () => model,
     active: () => policy.big,
@@ -181,6 +189,7 @@ export function createRingGraph(container: HTMLElement, opts: RingGraphOptions):
   }
 
   function highlight() {
+    if (!inCy) return; // the deferred add highlights once the nodes are in
     cy.batch(() => {
       cy.$('.selected, .neighbour, .disagree').removeClass('selected neighbour disagree');
       cy.$('.incident').removeClass('incident');
@@ -206,7 +215,7 @@ export function createRingGraph(container: HTMLElement, opts: RingGraphOptions):
 
   /** Every default edge element again (after a kind toggle). */
   function redrawEdges() {
-    if (!model) return;
+    if (!model || !inCy) return;
     const m = model;
     const els: cytoscape.ElementDefinition[] = [];
     for (const e of m.edges.values()) if (drawnByDefault(m, e, policy)) els.push(edgeEl(e));
@@ -238,9 +247,14 @@ export function createRingGraph(container: HTMLElement, opts: RingGraphOptions):
     });
     core.on('resize', () => overview.schedule());
     core.on('render', () => {
-      if (!painted && model) {
+      if (!model || core.nodes().empty()) return;
+      if (!painted) {
         painted = true;
         opts.onPainted?.();
+      }
+      if (!ready) {
+        ready = true;
+        opts.onReady?.();
       }
     });
   }
@@ -257,32 +271,56 @@ export function createRingGraph(container: HTMLElement, opts: RingGraphOptions):
       transient.hover.clear();
       transient.select.clear();
       painted = false;
-      const nodes = [...m.nodes.values()].map(nodeEl);
+      ready = false;
+      inCy = !policy.big;
       cy.batch(() => {
         cy.elements().remove();
         applyStyle();
-        cy.add(nodes);
-        if (!policy.big) addMissingEdges();
       });
       fitView();
-      // A large ring paints its nodes first (the circle is already visible) and adds its lines once
-      // that frame is on screen, so the page never waits for both at once.
-      if (policy.big) {
-        const core = cy;
-        const edgesSoon = () => {
-          setTimeout(() => {
-            if (cy !== core || model !== m) return;
-            cy.batch(addMissingEdges);
-            if (selected !== null) highlight();
-          }, 0);
-        };
-        cy.one('render', edgesSoon);
+      if (!policy.big) {
+        cy.batch(() => {
+          cy.add([...m.nodes.values()].map(nodeEl));
+          addMissingEdges();
+        });
+        if (selected !== null) highlight();
+        overview.schedule();
+        return;
       }
-      if (selected !== null) highlight();
+      // A large ring is on screen before cytoscape has a single element: at "fit" zoom its nodes are
+      // sub-pixel, and the overview layer draws what the operator sees there (the band and a marker per
+      // unhealthy node) in a few milliseconds. cytoscape then gets the nodes after that frame (hover and
+      // click on every node), and the ring lines once the nodes' first frame is drawn, so the page never
+      // waits for all of it at once.
+      const core = cy;
+      const current = () => cy === core && model === m;
       overview.schedule();
+      requestAnimationFrame(() => {
+        if (!current()) return;
+        painted = true;
+        opts.onPainted?.();
+        setTimeout(() => {
+          if (!current()) return;
+          cy.one('render', () =>
+            setTimeout(() => {
+              if (!current()) return;
+              cy.batch(addMissingEdges);
+              if (selected !== null) highlight();
+            }, 0),
+          );
+          // Patches meanwhile changed only the model, which is what is added now.
+          inCy = true;
+          cy.batch(() => cy.add([...m.nodes.values()].map(nodeEl)));
+          if (selected !== null) highlight();
+        }, 0);
+      });
     },
     patch(m, c) {
       model = m;
+      if (!inCy) {
+        overview.schedule();
+        return;
+      }
       cy.batch(() => {
         for (const k of c.nodesRemoved) cy.getElementById(k).remove();
         const addEdges = new Map<string, TopologyEdge>();

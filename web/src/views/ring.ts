@@ -132,6 +132,7 @@ function mount(host: HTMLElement, first: ViewContext): ViewHandle {
       performance.mark('ringwatch:ring-painted');
       canvas.dataset.painted = String(model?.crawlId ?? '');
     },
+    onReady: () => performance.mark('ringwatch:ring-ready'),
   });
   offs.push(ctx.theme.onChange(() => graph.setPalette(paletteOf(ctx.theme.color))));
 
