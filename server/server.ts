@@ -269,6 +269,7 @@ export async function startServer(opts: ServerOptions, deps: ServerDeps): Promis
   scheduler.add({
     name: 'crawl',
     schedule: opts.crawl.schedule,
+    catchUp: true,
     run: async () => {
       const s = await control.run();
       logger.info(
@@ -280,6 +281,8 @@ export async function startServer(opts: ServerOptions, deps: ServerDeps): Promis
           consistency: s.consistency,
           rings: s.rings,
           durationMs: s.durationMs,
+          analyzeMs: s.timings.analyze,
+          persistMs: s.timings.persist,
         },
         'crawl finished',
       );

@@ -75,7 +75,8 @@ const crawl = z
         description: 'Endpoints of the ring to crawl; empty means: crawl the embedded simulator.',
       }),
       schedule: key(cronExpression().default('0 * * * * *'), {
-        description: 'When crawls start (node-cron; 6 fields put seconds first). Never two at once.',
+        description:
+          'When crawls start (node-cron; 6 fields put seconds first). Never two at once: a tick that finds a crawl running starts the next one as soon as it ends.',
       }),
       concurrency: key(wholeNumber(1).default(256), { description: 'Visits in flight at once.' }),
       timeoutMs: key(wholeNumber(1).default(3000), {

@@ -55,3 +55,50 @@ test('bad expressions and duplicate names are rejected with clear errors', () =>
   s.add({ name: 'x', schedule: '* * * * *', run: async () => {} });
   assert.throws(() => s.add({ name: 'x', schedule: '* * * * *', run: async () => {} }), /already added/);
 });
+
+test('a catch-up job whose tick was skipped runs again as soon as the run ends, once', async () => {
+  const s = createScheduler({ now: Date.now });
+  const starts: number[] = [];
+  const ends: number[] = [];
+  s.add({
+    name: 'crawl',
+    schedule: '* * * * * *',
+    catchUp: true,
+    run: async () => {
+      starts.push(Date.now());
+      await sleep(2300); // spans two ticks: both are owed as one run
+      ends.push(Date.now());
+    },
+  });
+  s.start();
+  await sleep(5200);
+  await s.stop();
+  const [st] = s.stats();
+  assert.ok(starts.length >= 2, `runs started: ${starts.length}`);
+  assert.ok(st!.caughtUp >= 1, `caught up ${st!.caughtUp}`);
+  // The second run starts right after the first ends, not at the next whole-second tick.
+  assert.ok(starts[1]! - ends[0]! < 100, `gap ${starts[1]! - ends[0]!} ms`);
+  assert.ok(st!.skipped >= 2, `skipped ${st!.skipped}`);
+});
+
+test('a refused manual trigger owes no catch-up run', async () => {
+  const s = createScheduler({ now: Date.now });
+  let release!: () => void;
+  let runs = 0;
+  s.add({
+    name: 'slow',
+    schedule: '0 0 1 1 *',
+    catchUp: true,
+    run: () => {
+      runs++;
+      return new Promise<void>((r) => (release = r));
+    },
+  });
+  assert.equal(s.trigger('slow'), true);
+  assert.equal(s.trigger('slow'), false);
+  release();
+  await sleep(50);
+  assert.equal(runs, 1, 'a refused manual trigger is not queued');
+  await s.stop();
+  assert.equal(s.stats()[0]!.caughtUp, 0);
+});
