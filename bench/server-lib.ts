@@ -64,6 +64,9 @@ export interface CrawlLog {
   durationMs: number;
   reachable: number;
   discovered: number;
+  /** Ring analysis and recording after the crawl itself (ms). */
+  analyzeMs: number;
+  persistMs: number;
   /** Epoch ms the line was read. */
   at: number;
 }
@@ -131,6 +134,8 @@ export async function spawnServer(o: BenchServerOptions): Promise<BenchServer> {
         durationMs: rec.durationMs as number,
         reachable: rec.reachable as number,
         discovered: rec.discovered as number,
+        analyzeMs: rec.analyzeMs as number,
+        persistMs: rec.persistMs as number,
         at: Date.now(),
       });
   });
