@@ -6,6 +6,13 @@
  * as a single operation, so it never lands inside someone else's open transaction and never sees
  * uncommitted rows. Calls made from inside `fn` (anywhere down its async call chain, tracked with
  * AsyncLocalStorage) run directly in that transaction; a nested `transaction()` becomes a SAVEPOINT.
+ *
+ * Reads do not queue behind writers. A database file (not ':memory:') also gets a second, read-only
+ * connection: `get`/`all` of a SELECT (or WITH … SELECT) made outside a transaction run there at once,
+ * many in flight together, and see the last committed state (WAL lets readers run beside the writer).
+ * Without it every API read waited its turn behind the crawl's recording transaction and behind each
+ * other, one event-loop turn per statement: under a busy crawl that capped the API at a few requests per
+ * second. A read sees every write whose promise settled before the read was made.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import sqlite3 from 'sqlite3';
@@ -127,14 +134,28 @@ function rawExec(db: sqlite3.Database, sql: string): Promise<void> {
   });
 }
 
-function openRaw(file: string): Promise<sqlite3.Database> {
+function openRaw(
+  file: string,
+  mode = sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE,
+): Promise<sqlite3.Database> {
   return new Promise((resolve, reject) => {
-    const db: sqlite3.Database = new sqlite3.Database(
-      file,
-      sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE,
-      (err: Error | null) => (err ? reject(err) : resolve(db)),
+    const db: sqlite3.Database = new sqlite3.Database(file, mode, (err: Error | null) =>
+      err ? reject(err) : resolve(db),
     );
   });
+}
+
+/**
+ * A statement that only reads (SELECT, or WITH … SELECT) and asks nothing of the writer's connection
+ * (changes(), total_changes(), last_insert_rowid()), so it may run on the read-only connection.
+ */
+export function isReadOnlySql(sql: string): boolean {
+  const body = sql.replace(/^(\s|--[^\n]*\n|\/\*[\s\S]*?\*\/)+/, '');
+  return (
+    /^(SELECT|WITH)\b/i.test(body) &&
+    !/\b(INSERT|UPDATE|DELETE|REPLACE|UPSERT)\b/i.test(body) &&
+    !/\b(total_changes|changes|last_insert_rowid)\s*\(/i.test(body)
+  );
 }
 
 /** A FIFO mutex: lock(fn) runs fn after every earlier holder has settled. */
@@ -158,6 +179,9 @@ export async function openDatabase(file: string, options: OpenOptions = {}): Pro
   const statements = new Set<sqlite3.Statement>();
   let closed = false;
   let closing: Promise<void> | undefined;
+  /** The read-only connection (opened after migrations; none for ':memory:'). */
+  let reader: sqlite3.Database | null = null;
+  const reads = new Set<Promise<unknown>>();
 
   const ctx = () => {
     const c = als.getStore();
@@ -274,12 +298,26 @@ export async function openDatabase(file: string, options: OpenOptions = {}): Pro
     };
   }
 
+  /** A read on the reader connection, or undefined when it must go through the gate (or a transaction). */
+  function read<T>(sql: string, op: (conn: sqlite3.Database) => Promise<T>): Promise<T> | undefined {
+    if (closed || reader === null || ctx() !== undefined || !isReadOnlySql(sql)) return undefined;
+    const p = op(reader);
+    const settled: Promise<void> = p.then(
+      () => void reads.delete(settled),
+      () => void reads.delete(settled),
+    );
+    reads.add(settled);
+    return p;
+  }
+
   const db: Omit<Database, 'migrations'> = {
     file,
     clock,
     run: (sql, params) => use(() => rawRun(raw, sql, params)),
-    get: <T>(sql: string, params?: SqlParams) => use(() => rawGet<T>(raw, sql, params)),
-    all: <T>(sql: string, params?: SqlParams) => use(() => rawAll<T>(raw, sql, params)),
+    get: <T>(sql: string, params?: SqlParams) =>
+      read(sql, (conn) => rawGet<T>(conn, sql, params)) ?? use(() => rawGet<T>(raw, sql, params)),
+    all: <T>(sql: string, params?: SqlParams) =>
+      read(sql, (conn) => rawAll<T>(conn, sql, params)) ?? use(() => rawAll<T>(raw, sql, params)),
     exec: (sql) => use(() => rawExec(raw, sql)),
     prepare: (sql) =>
       use(
@@ -300,6 +338,10 @@ export async function openDatabase(file: string, options: OpenOptions = {}): Pro
         closed = true;
         for (const stmt of statements) await new Promise<void>((resolve) => stmt.finalize(() => resolve()));
         statements.clear();
+        await Promise.all(reads);
+        const r = reader;
+        reader = null;
+        if (r) await new Promise<void>((resolve) => r.close(() => resolve()));
         await new Promise<void>((resolve, reject) => raw.close((err) => (err ? reject(err) : resolve())));
       });
       return closing;
@@ -327,6 +369,16 @@ export async function openDatabase(file: string, options: OpenOptions = {}): Pro
       await loadMigrations(options.migrationsDir ?? DEFAULT_MIGRATIONS_DIR),
       clock,
     );
+    if (file !== ':memory:' && file !== '' && !file.startsWith('file::memory:')) {
+      const r = await openRaw(file, sqlite3.OPEN_READONLY);
+      r.configure('busyTimeout', options.busyTimeoutMs ?? 5000);
+      await rawExec(
+        r,
+        `PRAGMA query_only = ON; PRAGMA temp_store = MEMORY;
+         PRAGMA cache_size = -${Math.trunc(options.cacheSizeKiB ?? 32768)};`,
+      );
+      reader = r;
+    }
     return Object.assign(db, { migrations });
   } catch (err) {
     await db.close().catch(() => undefined);

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { openDatabase } from '../../server/store/index.js';
+import { isReadOnlySql } from '../../server/store/db.js';
 import { tempDir } from './helpers.js';
 
 void test('pragmas: WAL, busy_timeout 5 s, foreign keys on, synchronous NORMAL', async (t) => {
@@ -81,7 +82,7 @@ void test('transaction commits, rolls back on throw, and nests as savepoints', a
   );
 });
 
-void test('writers are serialised and outside reads never see uncommitted rows', async (t) => {
+void test('writers are serialised; outside reads neither wait for nor see an open transaction', async (t) => {
   const db = await openDatabase(join(tempDir(t), 'ser.db'));
   t.after(() => db.close());
   await db.exec('CREATE TABLE c (n INTEGER)');
@@ -100,9 +101,12 @@ void test('writers are serialised and outside reads never see uncommitted rows',
       await db.run('UPDATE c SET n = ?', [n + 1]);
     }),
   );
+  // The outside read runs on the read-only connection at once: the last committed state, not the open
+  // transaction's uncommitted 100, and without waiting for it.
+  assert.equal((await read)?.n, 0, 'the read saw the committed state');
   setTimeout(release, 20);
   await slow;
-  assert.equal((await read)?.n, 100, 'the read waited for the open transaction to commit');
+  assert.equal((await db.get<{ n: number }>('SELECT n FROM c'))?.n, 100, 'a later read sees the commit');
   await Promise.all(increments);
   assert.equal((await db.get<{ n: number }>('SELECT n FROM c'))?.n, 110, 'no lost updates');
 });
@@ -118,4 +122,29 @@ void test('close is idempotent and later calls reject', async (t) => {
     /database is closed/,
   );
   await assert.rejects(stmt.get(), /database is closed/);
+});
+
+void test('read-only statements are told apart from writes and connection-scoped functions', () => {
+  assert.equal(isReadOnlySql('SELECT 1'), true);
+  assert.equal(isReadOnlySql('  -- lead\n  WITH x AS (SELECT 1) SELECT * FROM x'), true);
+  assert.equal(isReadOnlySql('WITH x AS (SELECT 1) INSERT INTO t SELECT * FROM x'), false);
+  assert.equal(isReadOnlySql('INSERT INTO t VALUES (1)'), false);
+  assert.equal(isReadOnlySql('PRAGMA user_version'), false);
+  assert.equal(isReadOnlySql('SELECT total_changes() AS n'), false);
+  assert.equal(isReadOnlySql('SELECT last_insert_rowid()'), false);
+});
+
+void test('reads made while a write is awaited see it; reads of :memory: stay on the one connection', async (t) => {
+  const db = await openDatabase(join(tempDir(t), 'ryw.db'));
+  t.after(() => db.close());
+  await db.exec('CREATE TABLE k (v INTEGER)');
+  for (let i = 1; i <= 20; i++) {
+    await db.run('INSERT INTO k VALUES (?)', [i]);
+    assert.equal((await db.get<{ n: number }>('SELECT count(*) AS n FROM k'))?.n, i);
+  }
+  const mem = await openDatabase(':memory:');
+  t.after(() => mem.close());
+  await mem.exec('CREATE TABLE m (v INTEGER)');
+  await mem.run('INSERT INTO m VALUES (1)');
+  assert.equal((await mem.get<{ n: number }>('SELECT count(*) AS n FROM m'))?.n, 1);
 });
