@@ -110,7 +110,14 @@ export async function spawnServer(o: BenchServerOptions): Promise<BenchServer> {
   env.RINGWATCH_ADMIN_PASSWORD = ADMIN_PASSWORD;
   const child = spawn(
     process.execPath,
-    ['bin/ringwatch.js', 'start', '--config', join(dir, 'ringwatch.yaml')],
+    // BENCH_SERVER_NODE_ARGS: node flags for the server only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+    [
+      ...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      'bin/ringwatch.js',
+      'start',
+      '--config',
+      join(dir, 'ringwatch.yaml'),
+    ],
     {
       cwd: ROOT,
       env,
