@@ -131,18 +131,20 @@ async function startClient(server: BenchServer, token: string, k: number): Promi
     socket.on('crawl:started', (p: { crawlId: number }) =>
       timeline.push(['crawl:started', (Date.now() - T0) / 1000, p.crawlId]),
     );
+  // As web/src/live.ts does: events before the subscribe ack are covered by the catch-up; the ack is
+  // handled in its callback, in packet order (an awaited ack would run after packets batched behind it).
   socket.onAny((_event: string, p: { seq?: number; replayed?: boolean }) => {
-    if (p?.replayed || typeof p?.seq !== 'number') return;
-    if (lastSeq >= 0 && p.seq !== lastSeq + 1) live.seqGaps++;
+    if (lastSeq < 0 || p?.replayed || typeof p?.seq !== 'number') return;
+    if (p.seq !== lastSeq + 1) live.seqGaps++;
     lastSeq = p.seq;
   });
-  const ack = (await socket.emitWithAck('subscribe', {})) as {
-    mode: string;
-    latestCrawlId: number | null;
-    seq: number;
-  };
-  if (ack.mode === 'error') live.subscribeErrors++;
-  lastSeq = ack.seq;
+  const ack = await new Promise<{ mode: string; latestCrawlId: number | null; seq: number }>((resolve) =>
+    socket.emit('subscribe', {}, (a: { mode: string; latestCrawlId: number | null; seq: number }) => {
+      if (a.mode === 'error') live.subscribeErrors++;
+      else lastSeq = a.seq;
+      resolve(a);
+    }),
+  );
   if (ack.latestCrawlId !== null) await topology(ack.latestCrawlId);
   let n = k;
   const stops = [

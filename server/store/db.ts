@@ -7,9 +7,11 @@
  * uncommitted rows. Calls made from inside `fn` (anywhere down its async call chain, tracked with
  * AsyncLocalStorage) run directly in that transaction; a nested `transaction()` becomes a SAVEPOINT.
  *
- * Reads do not queue behind writers. A database file (not ':memory:') also gets a second, read-only
- * connection: `get`/`all` of a SELECT (or WITH … SELECT) made outside a transaction run there at once,
- * many in flight together, and see the last committed state (WAL lets readers run beside the writer).
+ * Reads do not queue behind writers. A database file (not ':memory:') also gets READERS read-only
+ * connections: `get`/`all` of a SELECT (or WITH … SELECT) made outside a transaction run on the first idle
+ * one, and see the last committed state (WAL lets readers run beside the writer). Each reader runs one
+ * statement at a time: statements overlapping on one connection would share its read snapshot, and a
+ * connection kept busy that way would never see a newer commit.
  * Without it every API read waited its turn behind the crawl's recording transaction and behind each
  * other, one event-loop turn per statement: under a busy crawl that capped the API at a few requests per
  * second. A read sees every write whose promise settled before the read was made.
@@ -158,6 +160,9 @@ export function isReadOnlySql(sql: string): boolean {
   );
 }
 
+/** Read-only connections per database file (libuv runs up to 4 SQLite calls at once by default). */
+const READERS = 3;
+
 /** A FIFO mutex: lock(fn) runs fn after every earlier holder has settled. */
 function createGate() {
   let tail: Promise<unknown> = Promise.resolve();
@@ -179,8 +184,9 @@ export async function openDatabase(file: string, options: OpenOptions = {}): Pro
   const statements = new Set<sqlite3.Statement>();
   let closed = false;
   let closing: Promise<void> | undefined;
-  /** The read-only connection (opened after migrations; none for ':memory:'). */
-  let reader: sqlite3.Database | null = null;
+  /** Read-only connections (opened after migrations; none for ':memory:'), and reads waiting for one. */
+  const readers: { conn: sqlite3.Database; busy: boolean }[] = [];
+  const waiting: ((r: { conn: sqlite3.Database; busy: boolean }) => void)[] = [];
   const reads = new Set<Promise<unknown>>();
 
   const ctx = () => {
@@ -298,10 +304,21 @@ export async function openDatabase(file: string, options: OpenOptions = {}): Pro
     };
   }
 
-  /** A read on the reader connection, or undefined when it must go through the gate (or a transaction). */
+  /** A read on an idle reader connection, or undefined when it must go through the gate (or a transaction). */
   function read<T>(sql: string, op: (conn: sqlite3.Database) => Promise<T>): Promise<T> | undefined {
-    if (closed || reader === null || ctx() !== undefined || !isReadOnlySql(sql)) return undefined;
-    const p = op(reader);
+    if (closed || readers.length === 0 || ctx() !== undefined || !isReadOnlySql(sql)) return undefined;
+    const p = (async () => {
+      const idle = readers.find((r) => !r.busy);
+      const r = idle ?? (await new Promise<(typeof readers)[number]>((resolve) => waiting.push(resolve)));
+      r.busy = true;
+      try {
+        return await op(r.conn);
+      } finally {
+        const next = waiting.shift();
+        if (next) next(r);
+        else r.busy = false;
+      }
+    })();
     const settled: Promise<void> = p.then(
       () => void reads.delete(settled),
       () => void reads.delete(settled),
@@ -339,9 +356,8 @@ export async function openDatabase(file: string, options: OpenOptions = {}): Pro
         for (const stmt of statements) await new Promise<void>((resolve) => stmt.finalize(() => resolve()));
         statements.clear();
         await Promise.all(reads);
-        const r = reader;
-        reader = null;
-        if (r) await new Promise<void>((resolve) => r.close(() => resolve()));
+        for (const r of readers.splice(0))
+          await new Promise<void>((resolve) => r.conn.close(() => resolve()));
         await new Promise<void>((resolve, reject) => raw.close((err) => (err ? reject(err) : resolve())));
       });
       return closing;
@@ -370,14 +386,16 @@ export async function openDatabase(file: string, options: OpenOptions = {}): Pro
       clock,
     );
     if (file !== ':memory:' && file !== '' && !file.startsWith('file::memory:')) {
-      const r = await openRaw(file, sqlite3.OPEN_READONLY);
-      r.configure('busyTimeout', options.busyTimeoutMs ?? 5000);
-      await rawExec(
-        r,
-        `PRAGMA query_only = ON; PRAGMA temp_store = MEMORY;
-         PRAGMA cache_size = -${Math.trunc(options.cacheSizeKiB ?? 32768)};`,
-      );
-      reader = r;
+      for (let i = 0; i < READERS; i++) {
+        const conn = await openRaw(file, sqlite3.OPEN_READONLY);
+        readers.push({ conn, busy: false });
+        conn.configure('busyTimeout', options.busyTimeoutMs ?? 5000);
+        await rawExec(
+          conn,
+          `PRAGMA query_only = ON; PRAGMA temp_store = MEMORY;
+           PRAGMA cache_size = -${Math.trunc(options.cacheSizeKiB ?? 32768)};`,
+        );
+      }
     }
     return Object.assign(db, { migrations });
   } catch (err) {

@@ -148,3 +148,24 @@ void test('reads made while a write is awaited see it; reads of :memory: stay on
   await mem.run('INSERT INTO m VALUES (1)');
   assert.equal((await mem.get<{ n: number }>('SELECT count(*) AS n FROM m'))?.n, 1);
 });
+
+void test('reads stay fresh while other reads keep the read-only connections busy', async (t) => {
+  const db = await openDatabase(join(tempDir(t), 'busy.db'));
+  t.after(() => db.close());
+  await db.exec('CREATE TABLE k (v INTEGER)');
+  const slow = () =>
+    db.get<{ n: number }>(
+      'WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 20000) SELECT count(*) AS n FROM r',
+    );
+  let stop = false;
+  // Eight readers in a loop: there is always a slow read in flight on every connection.
+  const background = Array.from({ length: 8 }, async () => {
+    while (!stop) await slow();
+  });
+  for (let i = 1; i <= 25; i++) {
+    await db.run('INSERT INTO k VALUES (?)', [i]);
+    assert.equal((await db.get<{ n: number }>('SELECT count(*) AS n FROM k'))?.n, i, `after insert ${i}`);
+  }
+  stop = true;
+  await Promise.all(background);
+});
