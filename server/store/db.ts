@@ -160,8 +160,13 @@ export function isReadOnlySql(sql: string): boolean {
   );
 }
 
-/** Read-only connections per database file (libuv runs up to 4 SQLite calls at once by default). */
-const READERS = 3;
+/**
+ * Read-only connections per database file. Each runs one statement at a time, so this is how many reads
+ * complete per event-loop turn when the loop is busy (libuv runs 4 SQLite calls at once by default).
+ */
+const READERS = 6;
+/** Page cache of each read-only connection (KiB); the writer keeps the configured cache_size. */
+const READER_CACHE_KIB = 8192;
 
 /** A FIFO mutex: lock(fn) runs fn after every earlier holder has settled. */
 function createGate() {
@@ -392,8 +397,7 @@ export async function openDatabase(file: string, options: OpenOptions = {}): Pro
         conn.configure('busyTimeout', options.busyTimeoutMs ?? 5000);
         await rawExec(
           conn,
-          `PRAGMA query_only = ON; PRAGMA temp_store = MEMORY;
-           PRAGMA cache_size = -${Math.trunc(options.cacheSizeKiB ?? 32768)};`,
+          `PRAGMA query_only = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -${READER_CACHE_KIB};`,
         );
       }
     }
