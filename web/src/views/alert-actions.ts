@@ -41,6 +41,16 @@ const EVENT_TEXT: Record<string, string> = {
   acked: 'Acknowledged',
 };
 
+/** The button row of a dialog form: Cancel (closes) and the form's submit button. */
+function dialogActions(close: () => void, submit: HTMLElement): HTMLElement {
+  return h(
+    'div',
+    { class: 'dialog-actions' },
+    h('button', { type: 'button', class: 'btn', onclick: close }, 'Cancel'),
+    submit,
+  );
+}
+
 /** Acknowledge a firing alert; `done` runs after the server accepted it. */
 export function openAckDialog(ep: Endpoints, a: AlertView, done: () => void): void {
   openDialog(
@@ -59,12 +69,7 @@ export function openAckDialog(ep: Endpoints, a: AlertView, done: () => void): vo
         h('p', {}, a.annotations.summary ?? a.detail),
         field('Comment', comment, 'Who is on it, what was done (optional)'),
         msg,
-        h(
-          'div',
-          { class: 'dialog-actions' },
-          h('button', { type: 'button', class: 'btn', onclick: close }, 'Cancel'),
-          submit,
-        ),
+        dialogActions(close, submit),
       );
       form.addEventListener('submit', (e) => {
         e.preventDefault();
@@ -138,12 +143,7 @@ export function openSilenceDialog(ep: Endpoints, a: AlertView, now: () => number
         field('Duration', dur),
         field('Comment', comment, 'Why (maintenance, known issue…)'),
         msg,
-        h(
-          'div',
-          { class: 'dialog-actions' },
-          h('button', { type: 'button', class: 'btn', onclick: close }, 'Cancel'),
-          submit,
-        ),
+        dialogActions(close, submit),
       );
       form.addEventListener('submit', (e) => {
         e.preventDefault();

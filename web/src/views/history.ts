@@ -35,19 +35,9 @@ export interface History {
   truncated: boolean;
 }
 
-/** What GET /ring/history answers (fields the charts read). */
+/** What GET /ring/history answers (the fields the charts read are exactly a ChartPoint's). */
 interface WireHistory {
-  points: {
-    t: number;
-    nodes: number | null;
-    reachable: number | null;
-    consistency: number | null;
-    rings: number | null;
-    findings: number | null;
-    durationMs: number | null;
-    joined: number | null;
-    lost: number | null;
-  }[];
+  points: ChartPoint[];
 }
 
 const sum = (r: Partial<Record<string, number>>) =>

@@ -14,10 +14,11 @@ import {
   Tooltip,
 } from 'chart.js';
 import { h, replace } from '../dom.js';
-import { axisTime, bytes, count, dateTime, duration, percent } from '../format.js';
+import { axisTime, bytes, count, duration, percent } from '../format.js';
 import type { Theme } from '../theme.js';
 import { RANGES, type RangeKey } from '../types.js';
 import { empty } from '../ui.js';
+import { chartColors, timeTooltip } from './chart-style.js';
 import type { NodeSeries, SeriesMetric } from './endpoints.js';
 import { rate } from './widgets.js';
 
@@ -90,9 +91,8 @@ export function createNodeCharts(host: HTMLElement, theme: Theme): NodeCharts {
     figures.set(spec.id, fig);
     host.append(fig);
   }
-  const colors = () => [1, 3, 2, 4].map((i) => theme.color(`--chart-${i}`) || '#888');
-  const muted = () => theme.color('--text-muted') || '#666';
-  const grid = () => theme.color('--grid') || '#ddd';
+  const { series: chartColor, muted, grid } = chartColors(theme);
+  const colors = () => [1, 3, 2, 4].map(chartColor);
 
   function destroyAll() {
     for (const c of charts.values()) c.destroy();
@@ -179,12 +179,7 @@ export function createNodeCharts(host: HTMLElement, theme: Theme): NodeCharts {
             plugins: {
               decimation: { enabled: true, algorithm: 'lttb', samples: 300, threshold: 600 },
               legend: { display: sets.length > 1, labels: { color: muted(), boxWidth: 12 } },
-              tooltip: {
-                callbacks: {
-                  title: (items) => (items[0] ? dateTime(items[0].parsed.x) : ''),
-                  label: (item) => `${item.dataset.label ?? ''}: ${spec.unit(item.parsed.y ?? 0)}`,
-                },
-              },
+              tooltip: timeTooltip((v) => spec.unit(v)),
             },
           },
         }),

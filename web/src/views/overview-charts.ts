@@ -16,10 +16,11 @@ import {
   type ChartDataset,
 } from 'chart.js';
 import { h, replace } from '../dom.js';
-import { axisTime, count, dateTime, duration, percent } from '../format.js';
+import { axisTime, count, duration, percent } from '../format.js';
 import type { Theme } from '../theme.js';
 import { RANGES, type RangeKey } from '../types.js';
 import { empty } from '../ui.js';
+import { chartColors, timeTooltip } from './chart-style.js';
 import type { ChartPoint, History, KindPoint } from './history.js';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip, Filler, Decimation);
@@ -145,9 +146,8 @@ export function createCharts(host: HTMLElement, theme: Theme): Charts {
     figures.set(spec.id, fig);
     host.append(fig);
   }
-  const palette = () => [1, 2, 3, 4, 5, 6, 7].map((i) => theme.color(`--chart-${i}`) || '#888');
-  const muted = () => theme.color('--text-muted') || '#666';
-  const grid = () => theme.color('--grid') || '#ddd';
+  const { series: chartColor, muted, grid } = chartColors(theme);
+  const palette = () => [1, 2, 3, 4, 5, 6, 7].map(chartColor);
 
   function datasets(spec: Spec, series: Series[]): ChartDataset<'line', XY[]>[] {
     const colors = palette();
@@ -213,12 +213,7 @@ export function createCharts(host: HTMLElement, theme: Theme): Charts {
             display: series.length > 1 || spec.id === 'findings',
             labels: { color: muted(), boxWidth: 12 },
           },
-          tooltip: {
-            callbacks: {
-              title: (items) => (items[0] ? dateTime(items[0].parsed.x) : ''),
-              label: (item) => `${item.dataset.label ?? ''}: ${spec.unit(item.parsed.y ?? 0)}`,
-            },
-          },
+          tooltip: timeTooltip((v) => spec.unit(v)),
         },
       },
     });

@@ -20,6 +20,7 @@ import { h, replace } from '../dom.js';
 import { count, duration, shortId } from '../format.js';
 import type { Theme } from '../theme.js';
 import { empty } from '../ui.js';
+import { chartColors } from './chart-style.js';
 import type { RelayReport } from './endpoints.js';
 
 Chart.register(
@@ -58,9 +59,7 @@ export function createRelayCharts(host: HTMLElement, theme: Theme): RelayCharts 
   host.append(barFig, rttFig);
   const charts: Chart[] = [];
   let last: RelayReport | null = null;
-  const color = (n: number) => theme.color(`--chart-${n}`) || '#888';
-  const muted = () => theme.color('--text-muted') || '#666';
-  const grid = () => theme.color('--grid') || '#ddd';
+  const { series: color, muted, grid } = chartColors(theme);
 
   function destroyAll() {
     for (const c of charts.splice(0)) c.destroy();
