@@ -16,9 +16,9 @@ import pino from 'pino';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { buildWeb } from '../scripts/build-web.js';
 import { systemClock } from '../server/core/clock.js';
-import type { CrawlSummary } from '../server/pipeline/crawl-pipeline.js';
 import { startServer, type RingwatchServer } from '../server/server.js';
 import type { CrawlDelta } from '../server/store/index.js';
+import { crawlSummary } from '../test/alert/engine-helpers.js';
 import { baseOptions, ADMIN_PASSWORD } from '../test/server/helpers.js';
 import { ROOT, fmt, median, spawnRingwatch } from './lib.js';
 
@@ -143,29 +143,14 @@ function publishFlip(server: RingwatchServer, keys: string[], from: number, to: 
     findingsOpened: [],
     findingsClosed: [],
   };
-  const summary = {
+  const summary = crawlSummary({
     crawlId: to,
-    strategy: 'parallel',
-    state: 'succeeded',
     startedAt: Date.now(),
-    durationMs: 1,
     discovered: NODES,
     reachable: NODES,
-    unreachable: 0,
-    rings: 1,
     mainRingSize: NODES,
     consistency: bad ? 0.9 : 1,
-    findings: {},
-    errors: {},
-    persistentInconsistent: [],
-    stalledThreads: [],
-    lost: [],
-    nonlinearLoss: false,
-    ringSplit: false,
-    duplicateIds: [],
-    growth: [],
-    timings: { crawl: 0, analyze: 0, persist: 0 },
-  } satisfies CrawlSummary;
+  });
   server.hub.publish({ type: 'crawl_finished', summary, delta, signals: [] });
 }
 

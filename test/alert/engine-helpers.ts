@@ -80,18 +80,11 @@ export function sig(
   };
 }
 
-/** A crawl_finished event carrying `signals` (state succeeded unless given). */
-export function crawled(
-  crawlId: number,
-  signals: Signal[],
-  state: CrawlSummary['state'] = 'succeeded',
-  reason?: string,
-): PipelineEvent {
-  const summary: CrawlSummary = {
-    crawlId,
+/** A succeeded crawl's summary with nothing found; `over` sets any field. */
+export function crawlSummary(over: Partial<CrawlSummary> & { crawlId: number }): CrawlSummary {
+  return {
     strategy: 'parallel',
-    state,
-    ...(reason ? { reason } : {}),
+    state: 'succeeded',
     startedAt: 0,
     durationMs: 1,
     discovered: 0,
@@ -110,7 +103,18 @@ export function crawled(
     duplicateIds: [],
     growth: [],
     timings: { crawl: 1, analyze: 0, persist: 0 },
+    ...over,
   };
+}
+
+/** A crawl_finished event carrying `signals` (state succeeded unless given). */
+export function crawled(
+  crawlId: number,
+  signals: Signal[],
+  state: CrawlSummary['state'] = 'succeeded',
+  reason?: string,
+): PipelineEvent {
+  const summary = crawlSummary({ crawlId, state, ...(reason ? { reason } : {}) });
   return { type: 'crawl_finished', summary, delta: null, signals: state === 'succeeded' ? signals : [] };
 }
 
