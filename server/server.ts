@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { Server as IoServer } from 'socket.io';
 import type { Clock } from './core/clock.js';
+import type { CrawlThreadMode } from './core/model.js';
 import { createAuth } from './auth/index.js';
 import { actorOf, createAudit } from './auth/audit.js';
 import type { Auth } from './auth/types.js';
@@ -45,7 +46,13 @@ export interface ServerOptions {
   seeds: string[];
   /** Networks the crawler (and log pulls) may reach; [] = the seeds' networks. */
   allow: string[];
-  crawl: { schedule: string; concurrency: number; timeoutMs: number; maxNodes: number };
+  crawl: {
+    schedule: string;
+    concurrency: number;
+    timeoutMs: number;
+    maxNodes: number;
+    thread: CrawlThreadMode;
+  };
   detectors?: DetectorConfigInput;
   retention: {
     schedule: string;
@@ -122,6 +129,7 @@ export async function startServer(opts: ServerOptions, deps: ServerDeps): Promis
       concurrency: opts.crawl.concurrency,
       timeoutMs: opts.crawl.timeoutMs,
       maxNodes: opts.crawl.maxNodes,
+      thread: opts.crawl.thread,
       allow: opts.allow,
       ...(opts.detectors ? { detectors: opts.detectors } : {}),
     },

@@ -31,6 +31,7 @@ export function serverOptions(c: Config, seeds: string[], logToken: string | und
       concurrency: c.crawl.concurrency,
       timeoutMs: c.crawl.timeoutMs,
       maxNodes: c.crawl.maxNodes,
+      thread: c.crawl.thread,
     },
     detectors: c.detectors,
     retention: {

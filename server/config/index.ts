@@ -2,7 +2,8 @@
  * The server's one typed configuration: YAML file → RINGWATCH_* environment → flags, validated at start.
  * See docs/configuration.md.
  */
-export { ConfigSchema, LOG_LEVELS, CRAWL_STRATEGIES, simulatorEnabled, retentionOptions } from './schema.js';
+export { ConfigSchema, LOG_LEVELS, simulatorEnabled, retentionOptions } from './schema.js';
+export { CRAWL_STRATEGIES, CRAWL_THREADS } from '../core/model.js';
 export type { Config, ConfigInput } from './schema.js';
 export { loadConfig } from './load.js';
 export type { LoadConfigInput } from './load.js';

@@ -7,6 +7,7 @@ import { AlertingConfigSchema } from '../alert/config.js';
 import { ChannelConfigListSchema } from '../alert/channels/index.js';
 import { z } from 'zod';
 import { DetectorConfigSchema } from '../detect/config.js';
+import { CRAWL_STRATEGIES, CRAWL_THREADS } from '../core/model.js';
 import type { RetentionOptions } from '../store/retention.js';
 import {
   SECTION,
@@ -26,7 +27,6 @@ import {
 
 /** pino's levels (`silent` logs nothing). */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export const CRAWL_STRATEGIES = ['parallel', 'ring-walk'] as const;
 
 const server = z
   .strictObject(
@@ -88,6 +88,10 @@ const crawl = z
       allow: key(list(allowEntry()).default([]), {
         description:
           "Networks (CIDR), addresses or host names the crawler may contact; empty: the seeds' networks.",
+      }),
+      thread: key(oneOf(CRAWL_THREADS).default('worker'), {
+        description:
+          "worker: visits run in a worker thread, so a large crawl does not slow the API and live updates; main: on the server's event loop.",
       }),
       strategy: key(oneOf(CRAWL_STRATEGIES).default('parallel'), {
         description:

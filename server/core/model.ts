@@ -52,6 +52,10 @@ export type CrawlState = (typeof CRAWL_STATES)[number];
 export const CRAWL_STRATEGIES = ['parallel', 'ring-walk'] as const;
 export type CrawlStrategy = (typeof CRAWL_STRATEGIES)[number];
 
+/** Where a crawl's visits run: a worker thread (keeps the server's event loop free) or the main thread. */
+export const CRAWL_THREADS = ['worker', 'main'] as const;
+export type CrawlThreadMode = (typeof CRAWL_THREADS)[number];
+
 export interface CrawlProgress {
   visited: number;
   queued: number;

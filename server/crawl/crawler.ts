@@ -65,16 +65,27 @@ function intOption(name: string, value: number | undefined, fallback: number, ma
   return v;
 }
 
+/** The crawler's limits with defaults applied; throws on an invalid value (shared with the crawl thread). */
+export function crawlerLimits(options: CrawlerOptions): {
+  concurrency: number;
+  maxNodes: number;
+  maxConnections: number;
+} {
+  return {
+    // Each visit in flight holds one socket: stay well under the process's 20,000 open files.
+    concurrency: intOption('concurrency', options.concurrency, CRAWLER_DEFAULTS.concurrency, 10_000),
+    maxNodes: intOption('maxNodes', options.maxNodes, CRAWLER_DEFAULTS.maxNodes, MAX_CRAWL_TARGETS),
+    maxConnections: intOption(
+      'maxConnectionsPerNode',
+      options.maxConnectionsPerNode,
+      CRAWLER_DEFAULTS.maxConnectionsPerNode,
+      100_000,
+    ),
+  };
+}
+
 export function createCrawler(deps: CrawlerDeps, options: CrawlerOptions = {}): Crawler {
-  // Each visit in flight holds one socket: stay well under the process's 20,000 open files.
-  const concurrency = intOption('concurrency', options.concurrency, CRAWLER_DEFAULTS.concurrency, 10_000);
-  const maxNodes = intOption('maxNodes', options.maxNodes, CRAWLER_DEFAULTS.maxNodes, MAX_CRAWL_TARGETS);
-  const maxConnections = intOption(
-    'maxConnectionsPerNode',
-    options.maxConnectionsPerNode,
-    CRAWLER_DEFAULTS.maxConnectionsPerNode,
-    100_000,
-  );
+  const { concurrency, maxNodes, maxConnections } = crawlerLimits(options);
   const { fetcher, clock } = deps;
 
   async function parallel(req: CrawlRequest, starts: Target[], known: ReadonlyMap<string, string>) {

@@ -182,12 +182,24 @@ function positive(name: string, value: number | undefined, fallback: number, min
   return v;
 }
 
+/** The fetcher's numeric limits with defaults applied; throws on an invalid value (shared with the crawl thread). */
+export function fetcherLimits(options: StatusFetcherOptions): {
+  timeoutMs: number;
+  maxBytes: number;
+  retries: number;
+  backoffBaseMs: number;
+} {
+  return {
+    timeoutMs: positive('timeoutMs', options.timeoutMs, FETCHER_DEFAULTS.timeoutMs),
+    maxBytes: Math.floor(positive('maxBytes', options.maxBytes, FETCHER_DEFAULTS.maxBytes)),
+    retries: Math.floor(positive('retries', options.retries, FETCHER_DEFAULTS.retries, 0)),
+    backoffBaseMs: positive('backoffBaseMs', options.backoffBaseMs, FETCHER_DEFAULTS.backoffBaseMs, 0),
+  };
+}
+
 /** Creates a fetcher owning a dedicated undici Agent (close() it when done). Throws on invalid options. */
 export function createStatusFetcher(options: StatusFetcherOptions, deps: StatusFetcherDeps): StatusFetcher {
-  const timeoutMs = positive('timeoutMs', options.timeoutMs, FETCHER_DEFAULTS.timeoutMs);
-  const maxBytes = Math.floor(positive('maxBytes', options.maxBytes, FETCHER_DEFAULTS.maxBytes));
-  const retries = Math.floor(positive('retries', options.retries, FETCHER_DEFAULTS.retries, 0));
-  const backoffBaseMs = positive('backoffBaseMs', options.backoffBaseMs, FETCHER_DEFAULTS.backoffBaseMs, 0);
+  const { timeoutMs, maxBytes, retries, backoffBaseMs } = fetcherLimits(options);
   const allow = options.allow ?? createAllowList(DEFAULT_ALLOWED_NETWORKS);
   const userAgent = options.userAgent ?? FETCHER_DEFAULTS.userAgent;
   const { clock } = deps;

@@ -12,3 +12,5 @@ export type { CrawlEngineOptions, CrawlEngineResult, VisitOutcome } from './engi
 export { createStatusFetcher, FETCHER_DEFAULTS, isJsonContentType } from './fetcher.js';
 export type { FetchOptions, StatusFetcher, StatusFetcherDeps, StatusFetcherOptions } from './fetcher.js';
 export type { KnownNode, Target } from './targets.js';
+export { createCrawlThread } from './thread.js';
+export type { CrawlThread, CrawlThreadDeps, CrawlThreadOptions } from './thread.js';

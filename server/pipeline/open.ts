@@ -4,7 +4,9 @@
  */
 import { isIP } from 'node:net';
 import type { Clock } from '../core/clock.js';
-import { createAllowList, createCrawler, createStatusFetcher } from '../crawl/index.js';
+import type { CrawlThreadMode } from '../core/model.js';
+import { createAllowList, createCrawler, createCrawlThread, createStatusFetcher } from '../crawl/index.js';
+import type { Crawler } from '../crawl/index.js';
 import { createDetectors, parseDetectorConfig, type DetectorConfigInput } from '../detect/index.js';
 import {
   createSqliteStateStore,
@@ -25,10 +27,12 @@ export interface PipelineOptions {
   maxNodes?: number;
   /** Networks (CIDR), addresses or host names the crawler may contact; default: the seeds' networks. */
   allow?: string[];
+  /** Where visits run, default 'main'; the server uses 'worker' (config `crawl.thread`). */
+  thread?: CrawlThreadMode;
   detectors?: DetectorConfigInput;
 }
 
-/** Contract: close() closes the fetcher's sockets and the database; idempotent. */
+/** Contract: close() stops the crawler (its sockets, or its thread) and closes the database; idempotent. */
 export interface OpenPipeline {
   pipeline: CrawlPipeline;
   store: Store;
@@ -74,17 +78,22 @@ export async function openPipeline(
 ): Promise<OpenPipeline> {
   const allow = opts.allow && opts.allow.length > 0 ? opts.allow : networksOfSeeds(opts.seeds);
   const detectorConfig = parseDetectorConfig(opts.detectors);
-  const fetcher = createStatusFetcher(
-    { allow: createAllowList(allow), ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}) },
-    { clock: deps.clock },
-  );
-  const crawler = createCrawler(
-    { fetcher, clock: deps.clock },
-    {
-      ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
-      ...(opts.maxNodes !== undefined ? { maxNodes: opts.maxNodes } : {}),
-    },
-  );
+  const limits = {
+    ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
+    ...(opts.maxNodes !== undefined ? { maxNodes: opts.maxNodes } : {}),
+  };
+  const timeout = opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {};
+  let crawler: Crawler;
+  let closeCrawler: () => Promise<void>;
+  if (opts.thread === 'worker') {
+    const thread = createCrawlThread({ clock: deps.clock }, { allow, ...timeout, ...limits });
+    crawler = thread;
+    closeCrawler = () => thread.close();
+  } else {
+    const fetcher = createStatusFetcher({ allow: createAllowList(allow), ...timeout }, { clock: deps.clock });
+    crawler = createCrawler({ fetcher, clock: deps.clock }, limits);
+    closeCrawler = () => fetcher.close();
+  }
   const db = await openDatabase(opts.db, { clock: deps.clock });
   const store = await createStore(db, deps.clock);
   const pipeline = createCrawlPipeline({
@@ -107,7 +116,7 @@ export async function openPipeline(
     async close() {
       if (closed) return;
       closed = true;
-      await fetcher.close();
+      await closeCrawler();
       await db.close();
     },
   };

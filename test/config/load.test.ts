@@ -61,6 +61,7 @@ describe('defaults', () => {
       timeoutMs: 3000,
       maxNodes: 250_000,
       allow: [],
+      thread: 'worker',
       strategy: 'parallel',
     });
     assert.deepEqual(c.retention, {

@@ -44,7 +44,7 @@ export function baseOptions(dbFile: string, seeds: string[]): ServerOptions {
     dbFile,
     seeds,
     allow: [],
-    crawl: { schedule: '0 0 1 1 *', concurrency: 64, timeoutMs: 1000, maxNodes: 250_000 },
+    crawl: { schedule: '0 0 1 1 *', concurrency: 64, timeoutMs: 1000, maxNodes: 250_000, thread: 'worker' },
     retention: {
       schedule: '0 0 1 1 *',
       rawWindowMs: 48 * 3600_000,
