@@ -20,7 +20,8 @@
 import { z } from 'zod';
 import type { Detector, DetectorContext, Signal } from './types.js';
 import { RING_KEY } from './types.js';
-import { crawlView, formatDuration, isMissing } from './view.js';
+import { forEachSliced } from '../core/slice.js';
+import { crawlView, formatDuration, isMissing, parseStates } from './view.js';
 
 const NAME = 'node_loss' as const;
 const HOUR_MS = 3_600_000;
@@ -70,18 +71,13 @@ export function createNodeLossDetector(): Detector {
       const ringBefore = ringParsed.success
         ? JSON.stringify(ringParsed.data)
         : JSON.stringify({ events: [], active: null });
-      const prev = new Map<string, NodeState>();
-      for (const [key, value] of entries) {
-        if (key === RING_KEY) continue;
-        const st = NodeStateSchema.safeParse(value);
-        if (st.success) prev.set(key, st.data);
-      }
+      const prev = await parseStates(entries, NodeStateSchema, RING_KEY);
       const signals: Signal[] = [];
       const writes = new Map<string, NodeState | null>();
       const known = new Set(prev.keys());
       const returned = new Set<string>();
 
-      for (const id of view.reachable.keys()) {
+      await forEachSliced(view.reachable.keys(), (id) => {
         const st = prev.get(id);
         if (st === undefined) {
           writes.set(id, { firstSeen: now, missed: 0, missingSince: null, lostSince: null });
@@ -101,14 +97,14 @@ export function createNodeLossDetector(): Detector {
           }
           writes.set(id, { ...st, missed: 0, missingSince: null, lostSince: null });
         }
-      }
+      });
 
-      for (const [id, st] of prev) {
-        if (view.reachable.has(id)) continue;
+      await forEachSliced(prev, ([id, st]) => {
+        if (view.reachable.has(id)) return;
         const how = view.unreachable.has(id) ? 'unreachable' : 'not reached';
         if (!isMissing(view, id)) {
           if (st.lostSince !== null) signals.push(lostSignal(id, st, now, how));
-          continue;
+          return;
         }
         const n: NodeState = { ...st, missed: st.missed + 1, missingSince: st.missingSince ?? now };
         if (n.lostSince === null && n.missed >= lostAfter) {
@@ -127,11 +123,11 @@ export function createNodeLossDetector(): Detector {
           });
           known.delete(id);
           writes.set(id, null);
-          continue;
+          return;
         }
         if (n.lostSince !== null) signals.push(lostSignal(id, n, now, how));
         writes.set(id, n);
-      }
+      });
 
       // The window: events of the last windowMs whose node is still lost (known, not returned).
       const events = ring.events.filter(

@@ -17,7 +17,8 @@
 import { z } from 'zod';
 import type { DetectorStateStore, Detector, DetectorContext, Signal } from './types.js';
 import { RING_KEY } from './types.js';
-import { crawlView, isMissing, formatDuration } from './view.js';
+import { forEachSliced } from '../core/slice.js';
+import { crawlView, isMissing, formatDuration, parseStates } from './view.js';
 
 const NAME = 'persistent_inconsistency' as const;
 
@@ -104,12 +105,7 @@ export function createPersistentInconsistencyDetector(): Detector {
       const ringParsed = RingStateSchema.safeParse(entries.get(RING_KEY));
       let churnTotal = ringParsed.success ? ringParsed.data.churnTotal : 0;
       const churnBefore = churnTotal;
-      const prev = new Map<string, NodeState>();
-      for (const [key, value] of entries) {
-        if (key === RING_KEY) continue;
-        const st = NodeStateSchema.safeParse(value);
-        if (st.success) prev.set(key, st.data);
-      }
+      const prev = await parseStates(entries, NodeStateSchema, RING_KEY);
       const signals: Signal[] = [];
 
       if (!view.complete) {
@@ -118,7 +114,7 @@ export function createPersistentInconsistencyDetector(): Detector {
       }
 
       const next = new Map<string, NodeState>();
-      for (const [id, verdict] of view.reachable) {
+      await forEachSliced(view.reachable, ([id, verdict]) => {
         const st = prev.get(id) ?? EMPTY;
         if (verdict === 'inconsistent') {
           const n: NodeState = { ...st, streak: st.streak + 1, since: st.since ?? ctx.now, missed: 0 };
@@ -134,9 +130,9 @@ export function createPersistentInconsistencyDetector(): Detector {
             next.set(id, { ...EMPTY, churn: st.churn + 1 });
           }
         }
-      }
-      for (const [id, st] of prev) {
-        if (view.reachable.has(id) || st.streak === 0 || !isMissing(view, id)) continue;
+      });
+      await forEachSliced(prev, ([id, st]) => {
+        if (view.reachable.has(id) || st.streak === 0 || !isMissing(view, id)) return;
         const missed = st.missed + 1;
         if (missed >= lostAfter) {
           if (st.flagged)
@@ -147,7 +143,7 @@ export function createPersistentInconsistencyDetector(): Detector {
           next.set(id, n);
           if (n.flagged) signals.push(activeSignal(id, n, ctx.now));
         }
-      }
+      });
 
       for (const [id, n] of next) {
         const p = prev.get(id);

@@ -17,7 +17,8 @@
 import { z } from 'zod';
 import type { Status } from '../../node-agent/schema.js';
 import type { Detector, DetectorContext, Signal } from './types.js';
-import { crawlView, formatDuration, isMissing } from './view.js';
+import { forEachSliced } from '../core/slice.js';
+import { crawlView, formatDuration, isMissing, parseStates } from './view.js';
 
 const NAME = 'thread_stalled' as const;
 
@@ -102,16 +103,12 @@ export function createThreadStalledDetector(): Detector {
       const m = ctx.config.stalled.crawls;
       const lostAfter = ctx.config.lostAfterCrawls;
       const view = crawlView(ctx);
-      const prev = new Map<string, NodeState>();
-      for (const [key, value] of await ctx.state.entries(NAME)) {
-        const st = NodeStateSchema.safeParse(value);
-        if (st.success) prev.set(key, st.data);
-      }
+      const prev = await parseStates(await ctx.state.entries(NAME), NodeStateSchema);
       const signals: Signal[] = [];
       /** New state of the nodes that changed; null = delete. */
       const writes = new Map<string, NodeState | null>();
 
-      for (const [id, statuses] of view.statuses) {
+      await forEachSliced(view.statuses, ([id, statuses]) => {
         const before = prev.get(id);
         const threads: Record<string, ThreadStreak> = {};
         const current = threadsOf(statuses);
@@ -140,7 +137,7 @@ export function createThreadStalledDetector(): Detector {
         }
         if (Object.keys(threads).length > 0) writes.set(id, { missed: 0, threads });
         else if (before !== undefined) writes.set(id, null);
-      }
+      });
 
       for (const [id, st] of prev) {
         if (view.statuses.has(id)) continue;

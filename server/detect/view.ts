@@ -2,8 +2,10 @@
  * What the per-node detectors need from one crawl, per node ID: reachable or not, the verdict of
  * the analysis, the statuses it answered with. Built once per DetectorContext (cached).
  */
+import type { z } from 'zod';
 import type { Status } from '../../node-agent/schema.js';
-import type { DetectorContext } from './types.js';
+import { forEachSliced } from '../core/slice.js';
+import type { DetectorContext, JsonObject } from './types.js';
 
 export interface CrawlView {
   /**
@@ -44,6 +46,24 @@ export function crawlView(ctx: DetectorContext): CrawlView {
   const view: CrawlView = { complete: ctx.result.state === 'succeeded', reachable, unreachable, statuses };
   cache.set(ctx, view);
   return view;
+}
+
+/**
+ * A detector's per-node states from its state entries: every key but `skip` whose value `schema` accepts
+ * (others are dropped: a state from an older version starts over). Sliced: 10k parses are tens of ms.
+ */
+export async function parseStates<T>(
+  entries: ReadonlyMap<string, JsonObject>,
+  schema: z.ZodType<T>,
+  skip?: string,
+): Promise<Map<string, T>> {
+  const out = new Map<string, T>();
+  await forEachSliced(entries, ([key, value]) => {
+    if (key === skip) return;
+    const st = schema.safeParse(value);
+    if (st.success) out.set(key, st.data);
+  });
+  return out;
 }
 
 /** A node not reached by a complete crawl: unreachable or absent (see CrawlView.complete). */

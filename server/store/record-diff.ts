@@ -3,6 +3,7 @@
  * intervals (its `nodes` row) and list the intervals to close and open, the node rows to rewrite, and the
  * delta. No I/O.
  */
+import { forEachSliced } from '../core/slice.js';
 import { CONNECTION_KIND, SLOTS, connectionKinds, int, nodeStates } from './codec.js';
 import type { NodeRow } from './nodes.js';
 import type { Entry } from './record-input.js';
@@ -148,14 +149,17 @@ function diffNode(
   diffEdges(row, next, slotsNow, connText(e, idOf), w);
 }
 
-/** Diff every observed node and every node that disappeared; pure computation, no I/O. */
-export function diffNodes(
+/**
+ * Diff every observed node and every node that disappeared; pure computation, no I/O, sliced so the
+ * event loop runs other work in between (none of the arguments may change until it resolves).
+ */
+export async function diffNodes(
   entries: readonly Entry[],
   rows: Map<string, NodeRow>,
   crawlId: number,
   prevId: number | null,
   urlIds: Map<string, number>,
-): { w: Work; delta: CrawlDelta } {
+): Promise<{ w: Work; delta: CrawlDelta }> {
   const idOf = (key: string) => rows.get(key)?.id;
   const w: Work = {
     updates: [],
@@ -180,7 +184,7 @@ export function diffNodes(
     findingsClosed: [],
   };
   const seen = new Set<number>();
-  for (const e of entries) {
+  await forEachSliced(entries, (e) => {
     const row = rows.get(e.key)!;
     const next: NodeRow = { ...row };
     const a = e.assessment;
@@ -198,15 +202,15 @@ export function diffNodes(
     next.state = state;
     diffNode(e, row, next, urlIds, idOf, w);
     if (!sameState(row, next)) w.updates.push(mutable(next));
-  }
+  });
   // Nodes seen last time but not now: their edges end here.
-  for (const row of rows.values()) {
-    if (seen.has(row.id) || row.seenFrom === null || row.seenUntil !== null) continue;
+  await forEachSliced(rows.values(), (row) => {
+    if (seen.has(row.id) || row.seenFrom === null || row.seenUntil !== null) return;
     const next: NodeRow = { ...row, seenUntil: prevId };
     diffEdges(row, next, [null, null, null, null], null, w);
     delta.nodesRemoved.push(row.key);
     w.updates.push(mutable(next));
-  }
+  });
 
   return { w, delta };
 }

@@ -107,7 +107,7 @@ export async function recordCrawl(
     let w: Work;
     let delta: CrawlDelta;
     try {
-      ({ w, delta } = diffNodes(entries, rows, crawlId, prevId, urlIds));
+      ({ w, delta } = await diffNodes(entries, rows, crawlId, prevId, urlIds));
     } catch (err) {
       await inserting.catch(() => undefined); // never leave a statement running past the rollback
       throw err;
