@@ -3,6 +3,7 @@
  * The topology of any retained crawl is rebuilt exactly (time travel), with each node's position on the
  * ring (ID / 2^160) and its health at that crawl (detector signals folded in).
  */
+import { createHash } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { NodeHealth } from '../core/model.js';
@@ -70,11 +71,25 @@ export function topologyJson(t: Topology, health: Map<string, NodeHealth>) {
   };
 }
 
+/** A JSON answer encoded once: at 10k nodes a topology is megabytes, slow to encode and hash per request. */
+interface Answer {
+  body: Buffer;
+  etag: string;
+}
+
+function answer(value: unknown): Answer {
+  const body = Buffer.from(JSON.stringify(value));
+  return {
+    body,
+    etag: `W/"${body.length.toString(16)}-${createHash('sha1').update(body).digest('base64url')}"`,
+  };
+}
+
 export function createCrawlsRouter(deps: CrawlsRouterDeps): Router {
   const r = Router();
   const viewer = deps.auth.require('viewer');
   /** Serialised topology answers by `crawlId:connections`, oldest first (at most TOPOLOGY_CACHE). */
-  const topologies = new Map<string, Promise<string | null>>();
+  const topologies = new Map<string, Promise<Answer | null>>();
 
   r.get(
     '/summary',
@@ -185,7 +200,7 @@ export function createCrawlsRouter(deps: CrawlsRouterDeps): Router {
       if (!body) {
         body = (async () => {
           const t = await deps.store.topologyAt(id, { connections: q.connections === 'true' });
-          return t ? JSON.stringify(topologyJson(t, await healthAt(deps.db, id))) : null;
+          return t ? answer(topologyJson(t, await healthAt(deps.db, id))) : null;
         })();
         if (cacheable) {
           topologies.set(key, body);
@@ -195,8 +210,8 @@ export function createCrawlsRouter(deps: CrawlsRouterDeps): Router {
           built.then((b) => b === null && drop(), drop);
         }
       }
-      const json = await body;
-      if (json === null) {
+      const built = await body;
+      if (built === null) {
         throw new ApiError(
           'not_found',
           c.data === 'pruned'
@@ -204,7 +219,8 @@ export function createCrawlsRouter(deps: CrawlsRouterDeps): Router {
             : `crawl ${id} has no recorded topology (state ${c.state})`,
         );
       }
-      res.type('json').send(json);
+      // With the ETag set, express neither hashes the body again nor sends it to a client that has it.
+      res.type('json').set('ETag', built.etag).send(built.body);
     }),
   );
 

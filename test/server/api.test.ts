@@ -3,6 +3,7 @@
  * Covers every documented route's access rules, the crawl and topology routes, and validation.
  */
 import { test } from 'node:test';
+import { request } from 'undici';
 import assert from 'node:assert/strict';
 import { ROUTES } from '../../server/api/openapi.js';
 import { ROLES, roleAtLeast } from '../../server/auth/types.js';
@@ -86,7 +87,23 @@ test('summary, crawl history and the topology of a crawl', async (t) => {
   assert.equal(new Set(positions).size, NODES);
   const kinds = new Set(topo.body.edges.map((e: { kind: string }) => e.kind));
   for (const k of ['L1', 'L2', 'R1', 'R2', 'near']) assert.ok(kinds.has(k), `edges of kind ${k}`);
+  // Encoded once per crawl, with a validator: a dashboard that has it gets 304 and no body.
+  const etag = topo.headers.get('etag');
+  assert.match(etag ?? '', /^W\/"[0-9a-f]+-[\w-]+"$/);
+  assert.match(topo.headers.get('content-type') ?? '', /^application\/json/);
+  const again = await f.api(`/api/v1/crawls/${first}/topology`, { role: 'viewer' });
+  assert.equal(again.headers.get('etag'), etag);
+  assert.deepEqual(again.body, topo.body);
+  // undici's request, not fetch: fetch adds Cache-Control: no-cache to a hand-made conditional request.
+  const cached = await request(`${f.url}/api/v1/crawls/${first}/topology`, {
+    headers: { authorization: `Bearer ${f.tokens.viewer}`, 'if-none-match': etag! },
+  });
+  assert.equal(cached.statusCode, 304);
+  assert.equal(await cached.body.text(), '');
+  const latest = await f.api(`/api/v1/crawls/${second}/topology`, { role: 'viewer' });
+  assert.notEqual(latest.headers.get('etag'), etag, 'another crawl, another validator');
   const bare = await f.api(`/api/v1/crawls/${first}/topology?connections=false`, { role: 'viewer' });
+  assert.notEqual(bare.headers.get('etag'), etag);
   assert.ok(bare.body.edges.every((e: { kind: string }) => /^[LR][12]$/.test(e.kind)));
   assert.equal((await f.api(`/api/v1/crawls/${first}/topology?bogus=1`, { role: 'viewer' })).status, 400);
 });
