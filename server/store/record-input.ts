@@ -1,6 +1,7 @@
 /**
  * Pure part of recordCrawl: turn a CrawlResult + RingAnalysis into one entry per observed node, the
- * integer observation rows, and the crawl's summary counts. No I/O.
+ * integer observation rows, and the crawl's summary counts. No I/O (the per-node loops yield to the
+ * event loop between slices).
  *
  * Rules (the test oracle mirrors them):
  *  - the analysis' node list is the set of observed nodes; visits are matched to them by endpoint;
@@ -13,6 +14,7 @@
  */
 import type { Status } from '../../node-agent/schema.js';
 import type { CrawlResult, NodeAssessment, RingAnalysis, Visit } from '../core/model.js';
+import { forEachSliced } from '../core/slice.js';
 import { NODE_STATE, SLOTS, VISIT_ERROR, encodeChecks, encodeStalled, int, isNodeId } from './codec.js';
 
 /** One observed node of a crawl, with a unique key within the crawl (see the rules above). */
@@ -44,13 +46,14 @@ function slotIds(a: NodeAssessment, status: Status | undefined): (string | null)
   return ids.map((id) => id ?? null);
 }
 
-export function buildEntries(result: CrawlResult, analysis: RingAnalysis): Entry[] {
+/** The entries of a crawl (sliced: see server/core/slice.ts). */
+export async function buildEntries(result: CrawlResult, analysis: RingAnalysis): Promise<Entry[]> {
   const visits = pickVisits(result.visits);
   const used = new Set<string>();
   const out: Entry[] = [];
-  for (const a of analysis.nodes) {
+  await forEachSliced(analysis.nodes, (a) => {
     const key = isNodeId(a.nodeId) && !used.has(a.nodeId) ? a.nodeId : a.endpoint;
-    if (!key || used.has(key)) continue;
+    if (!key || used.has(key)) return;
     used.add(key);
     const visit = visits.get(a.endpoint);
     const status = visit?.status && visit.status.nodeId === a.nodeId ? visit.status : undefined;
@@ -65,7 +68,7 @@ export function buildEntries(result: CrawlResult, analysis: RingAnalysis): Entry
       reachable,
       slots: reachable ? slotIds(a, status) : [null, null, null, null],
     });
-  }
+  });
   return out;
 }
 
@@ -73,25 +76,26 @@ export function buildEntries(result: CrawlResult, analysis: RingAnalysis): Entry
  * Keys the crawl names that `known` does not hold yet: observed nodes and finding subjects (node IDs or
  * endpoint keys), and the node IDs reported as slots, peers and relays (anything not a node ID is
  * ignored there). Checking only unknown strings keeps a steady-state crawl free of per-edge regex work.
+ * Sliced (server/core/slice.ts).
  */
-export function unknownKeys(
+export async function unknownKeys(
   entries: readonly Entry[],
   findingNodes: readonly string[],
   known: Map<string, unknown>,
-) {
+): Promise<string[]> {
   const out = new Set<string>();
   const ref = (id: string | null | undefined) => {
     if (id && !known.has(id) && isNodeId(id)) out.add(id);
   };
-  for (const e of entries) {
+  await forEachSliced(entries, (e) => {
     if (!known.has(e.key)) out.add(e.key);
     e.slots.forEach(ref);
-    if (!e.reachable || !e.status) continue;
+    if (!e.reachable || !e.status) return;
     for (const c of e.status.connections) {
       ref(c.peerId);
       ref(c.via);
     }
-  }
+  });
   for (const k of findingNodes) if (k && !known.has(k)) out.add(k);
   return [...out];
 }

@@ -8,6 +8,7 @@
  * statements, not 10k round trips through node-sqlite3. SQLite works on its thread while JS diffs.
  */
 import type { CrawlResult, Finding, RingAnalysis } from '../core/model.js';
+import { forEachSliced } from '../core/slice.js';
 import type { Database, SqlValue } from './db.js';
 import { internEndpoints, internKeys, keysOf, loadPresent } from './nodes.js';
 import type { NodeRow } from './nodes.js';
@@ -83,7 +84,8 @@ export async function recordCrawl(
 
     // Current state of everything this crawl touches (the read overlaps with building the entries).
     const present = loadPresent(db);
-    const entries = buildEntries(result, analysis);
+    present.catch(() => undefined); // awaited below; not an unhandled rejection while the entries are built
+    const entries = await buildEntries(result, analysis);
     const rows = new Map<string, NodeRow>();
     for (const r of await present) rows.set(r.key, r);
     // A finding is about the node keyed by its endpoint when that is how the node is keyed (a second
@@ -91,7 +93,7 @@ export async function recordCrawl(
     const entryKeys = new Set(entries.map((e) => e.key));
     const subject = (f: Finding) => (f.endpoint && entryKeys.has(f.endpoint) ? f.endpoint : f.nodeId);
     const findingNodes = analysis.findings.map(subject);
-    for (const r of await internKeys(db, unknownKeys(entries, findingNodes, rows))) rows.set(r.key, r);
+    for (const r of await internKeys(db, await unknownKeys(entries, findingNodes, rows))) rows.set(r.key, r);
     const idOf = (key: string) => rows.get(key)?.id;
     const urlIds = await internEndpoints(
       db,
@@ -99,7 +101,8 @@ export async function recordCrawl(
     );
 
     // Observations first: SQLite inserts them while the diff below runs.
-    const obs = entries.map((e) => observationRow(e, crawl.started_at, rows.get(e.key)!.id));
+    const obs: (number | null)[][] = [];
+    await forEachSliced(entries, (e) => obs.push(observationRow(e, crawl.started_at, rows.get(e.key)!.id)));
     obs.sort((x, y) => x[0]! - y[0]!);
     const inserting = bulk(db, SQL.observations, obs, crawlId);
     inserting.catch(() => undefined);
