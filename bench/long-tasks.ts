@@ -34,6 +34,7 @@ const minUs = Number(minArg ?? 50) * 1000;
 const skipAt = process.argv.indexOf('--skip');
 const skipUs = skipAt >= 0 ? Number(process.argv[skipAt + 1]) * 1e6 : 0;
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+process.stdout.on('error', () => process.exit(0)); // piped into head: stop quietly
 
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const parent = new Map<number, number>();
