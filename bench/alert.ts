@@ -115,7 +115,11 @@ async function oneRun(server: BenchServer, sink: Awaited<ReturnType<typeof start
     'the ring to recover',
     () => server.crawls.find((x) => x.at > after && x.reachable >= NODES * 0.995),
     600_000,
-  );
+  ).catch((err: unknown) => {
+    const last = server.crawls.slice(-8).map((x) => ({ ...x, at: x.at - injectedAt }));
+    console.error(`crawls before giving up (ms after inject): ${JSON.stringify(last)}`);
+    throw err;
+  });
   return {
     latencyMs: fired ? fired.at - injectedAt : null,
     offsetMs,

@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -126,7 +126,10 @@ export async function spawnServer(o: BenchServerOptions): Promise<BenchServer> {
   );
   const errors: string[] = [];
   const crawls: CrawlLog[] = [];
+  // BENCH_SERVER_LOG=FILE: keep the server's whole log (JSON lines) for a post-mortem.
+  const keep = process.env.BENCH_SERVER_LOG;
   createInterface({ input: child.stdout }).on('line', (line) => {
+    if (keep) appendFileSync(keep, `${line}\n`);
     let rec: Record<string, unknown>;
     try {
       rec = JSON.parse(line) as Record<string, unknown>;
