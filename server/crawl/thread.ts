@@ -41,6 +41,8 @@ export interface CrawlThread extends Crawler {
 }
 
 interface Pending {
+  /** The thread running this crawl (after a failure, a later crawl runs on a new one). */
+  worker: Worker;
   request: CrawlRequest;
   startedAt: number;
   visits: Visit[];
@@ -77,15 +79,16 @@ export function createCrawlThread(deps: CrawlThreadDeps, options: CrawlThreadOpt
   let nextId = 1;
   let closed = false;
 
-  const failAll = (why: string): void => {
+  /** Rejects the crawls running on `on` (every crawl when undefined). */
+  const failAll = (why: string, on?: Worker): void => {
     const error = new Error(`crawl thread stopped: ${why}`);
-    for (const p of [...pending.values()]) {
+    for (const [id, p] of [...pending]) {
+      if (on !== undefined && p.worker !== on) continue;
       p.cleanup();
+      pending.delete(id);
       p.reject(error);
     }
-    pending.clear();
   };
-  const post = (message: ToCrawlThread): void => worker?.postMessage(message);
 
   function onMessage(message: FromCrawlThread): void {
     const p = pending.get(message.id);
@@ -96,7 +99,7 @@ export function createCrawlThread(deps: CrawlThreadDeps, options: CrawlThreadOpt
         return;
       case 'visits':
         for (const v of message.visits) p.visits.push(v);
-        post({ kind: 'more', id: message.id });
+        p.worker.postMessage({ kind: 'more', id: message.id } satisfies ToCrawlThread);
         return;
       case 'failed':
         settle(message.id, p);
@@ -117,20 +120,21 @@ export function createCrawlThread(deps: CrawlThreadDeps, options: CrawlThreadOpt
   function settle(id: number, p: Pending): void {
     p.cleanup();
     pending.delete(id);
-    if (pending.size === 0) worker?.unref();
+    if (![...pending.values()].some((other) => other.worker === p.worker)) p.worker.unref();
   }
 
   function thread(): Worker {
     if (worker) return worker;
     const w = spawn(deps.entry ?? ENTRY, setup);
     w.on('message', onMessage);
+    // 'exit' follows 'error'; by then a later crawl may run on a new thread, which must not be failed.
     w.on('error', (err) => {
       if (worker === w) worker = undefined;
-      failAll(err.message);
+      failAll(err.message, w);
     });
     w.on('exit', (code) => {
       if (worker === w) worker = undefined;
-      failAll(`exited with code ${code}`);
+      failAll(`exited with code ${code}`, w);
     });
     worker = w;
     return w;
@@ -144,9 +148,11 @@ export function createCrawlThread(deps: CrawlThreadDeps, options: CrawlThreadOpt
       w.ref();
       return new Promise<CrawlResult>((resolve, reject) => {
         const { signal } = request;
-        const onAbort = (): void => post({ kind: 'abort', id, why: reasonText(signal?.reason) });
+        const onAbort = (): void =>
+          w.postMessage({ kind: 'abort', id, why: reasonText(signal?.reason) } satisfies ToCrawlThread);
         signal?.addEventListener('abort', onAbort, { once: true });
         pending.set(id, {
+          worker: w,
           request,
           startedAt: clock.now(),
           visits: [],

@@ -6,6 +6,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,6 +28,7 @@ import { CRASH_SEED } from './fixtures/crash-seed.js';
 const ALLOW = ['127.0.0.0/8'];
 const FRAGILE = new URL('./fixtures/fragile-thread.ts', import.meta.url);
 const BROKEN = new URL('./fixtures/broken-thread.ts', import.meta.url);
+const FAILS_ONCE = new URL('./fixtures/fails-once-thread.ts', import.meta.url);
 /** Ten years ahead of the system clock: shows which clock stamped a result. */
 const AHEAD = 10 * 365 * 86_400_000;
 const aheadClock = (): Clock => {
@@ -159,6 +163,22 @@ test('a thread that cannot start rejects the crawl with the cause', async () => 
     thread(BROKEN).crawl({ seeds: sim.seeds, strategy: 'parallel' }),
     /crawl thread stopped: cannot start: test fixture/,
   );
+});
+
+test('a crawl started right after a thread failed runs on a new thread, untouched by the old one exiting', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rw-thread-'));
+  process.env.RINGWATCH_TEST_FAIL_ONCE = join(dir, 'failed-once');
+  try {
+    const t = thread(FAILS_ONCE);
+    // Rejected on the first thread's 'error'; its 'exit' comes later, while the next crawl runs.
+    await assert.rejects(t.crawl({ seeds: sim.seeds, strategy: 'parallel' }), /first start fails/);
+    const r = await t.crawl({ seeds: sim.seeds, strategy: 'parallel' });
+    assert.equal(r.state, 'succeeded');
+    assert.equal(okIds(r).length, 40);
+  } finally {
+    delete process.env.RINGWATCH_TEST_FAIL_ONCE;
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('close() rejects the crawl in flight and every later one', async () => {
