@@ -25,17 +25,19 @@ const fetcher = createStatusFetcher(
 );
 const crawler = createCrawler({ fetcher, clock }, setup.crawler);
 const running = new Map<number, AbortController>();
-/** Finished crawls whose visits are being handed over, chunk by chunk, as the server asks for them. */
-const outbox = new Map<number, { visits: Visit[]; next: number; rest: Omit<CrawlResult, 'visits'> }>();
+/**
+ * Finished crawls whose visits are being handed over, chunk by chunk, as the server asks for them. Sent
+ * visits are dropped here at once, so a crawl's results are not held twice (here and in the server).
+ */
+const outbox = new Map<number, { visits: Visit[]; rest: Omit<CrawlResult, 'visits'> }>();
 const send = (message: FromCrawlThread): void => port.postMessage(message);
 
 /** Sends crawl `id`'s next chunk of visits, or `done` once every visit is sent. */
 function sendNext(id: number): void {
   const out = outbox.get(id);
   if (!out) return;
-  if (out.next < out.visits.length) {
-    send({ kind: 'visits', id, visits: out.visits.slice(out.next, out.next + VISITS_PER_MESSAGE) });
-    out.next += VISITS_PER_MESSAGE;
+  if (out.visits.length > 0) {
+    send({ kind: 'visits', id, visits: out.visits.splice(0, VISITS_PER_MESSAGE) });
     return;
   }
   outbox.delete(id);
@@ -55,7 +57,7 @@ async function crawl(message: Extract<ToCrawlThread, { kind: 'crawl' }>): Promis
       signal: controller.signal,
       onProgress: (progress) => send({ kind: 'progress', id, progress }),
     });
-    outbox.set(id, { visits, next: 0, rest });
+    outbox.set(id, { visits, rest });
     sendNext(id);
   } catch (err) {
     send({ kind: 'failed', id, message: err instanceof Error ? err.message : String(err) });
