@@ -25,7 +25,9 @@ interface Stretch {
   samples: number[];
 }
 
-const [file, minArg] = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--skip');
+const [file, minArg] = process.argv
+  .slice(2)
+  .filter((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--skip');
 if (!file) {
   console.error('usage: node --import tsx bench/long-tasks.ts PROFILE.cpuprofile [MIN_MS] [--skip SECONDS]');
   process.exit(2);
