@@ -12,5 +12,7 @@ export type { CrawlEngineOptions, CrawlEngineResult, VisitOutcome } from './engi
 export { createStatusFetcher, FETCHER_DEFAULTS, isJsonContentType } from './fetcher.js';
 export type { FetchOptions, StatusFetcher, StatusFetcherDeps, StatusFetcherOptions } from './fetcher.js';
 export type { KnownNode, Target } from './targets.js';
+export { checkCrawlSetup, openCrawler } from './setup.js';
+export type { CrawlSetup } from './setup.js';
 export { createCrawlThread } from './thread.js';
 export type { CrawlThread, CrawlThreadDeps, CrawlThreadOptions } from './thread.js';

@@ -5,25 +5,14 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { systemClock } from '../core/clock.js';
-import { createAllowList } from './allow-list.js';
-import { createCrawler } from './crawler.js';
-import { createStatusFetcher } from './fetcher.js';
-import { VISITS_PER_MESSAGE } from './thread-protocol.js';
 import type { CrawlResult, Visit } from '../core/model.js';
-import type { CrawlThreadSetup, FromCrawlThread, ToCrawlThread } from './thread-protocol.js';
+import { openCrawler, type CrawlSetup } from './setup.js';
+import { VISITS_PER_MESSAGE } from './thread-protocol.js';
+import type { FromCrawlThread, ToCrawlThread } from './thread-protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('thread-entry: must run in a worker thread');
-const setup = workerData as CrawlThreadSetup;
-const clock = systemClock();
-const fetcher = createStatusFetcher(
-  {
-    allow: createAllowList(setup.allow),
-    ...(setup.timeoutMs !== undefined ? { timeoutMs: setup.timeoutMs } : {}),
-  },
-  { clock },
-);
-const crawler = createCrawler({ fetcher, clock }, setup.crawler);
+const { crawler } = openCrawler(workerData as CrawlSetup, systemClock());
 const running = new Map<number, AbortController>();
 /**
  * Finished crawls whose visits are being handed over, chunk by chunk, as the server asks for them. Sent

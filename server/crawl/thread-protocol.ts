@@ -1,19 +1,10 @@
 /**
  * The messages between the server and its crawl thread (server/crawl/thread.ts ↔ thread-entry.ts).
- * Everything is structured-clone data: no functions, no signals, no class instances.
+ * Everything is structured-clone data: no functions, no signals, no class instances. The thread's
+ * workerData is a CrawlSetup (setup.ts), checked by the server first.
  */
 import type { CrawlProgress, CrawlResult, CrawlStrategy, Visit } from '../core/model.js';
-import type { CrawlerOptions } from './crawler.js';
 import type { KnownNode } from './targets.js';
-
-/** What the thread is built from (its workerData): plain options, validated by the server first. */
-export interface CrawlThreadSetup {
-  /** Allow-list entries (CIDR networks, addresses, host names), as for createAllowList. */
-  allow: string[];
-  /** Timeout of one visit attempt (ms); the fetcher's default when absent. */
-  timeoutMs?: number;
-  crawler: CrawlerOptions;
-}
 
 /** Server → thread. `abort` for an unknown or finished crawl is ignored. */
 export type ToCrawlThread =

@@ -7,18 +7,12 @@
 import { Worker } from 'node:worker_threads';
 import type { Clock } from '../core/clock.js';
 import type { CrawlResult, Visit } from '../core/model.js';
-import { createAllowList } from './allow-list.js';
-import { crawlerLimits } from './crawler.js';
-import type { Crawler, CrawlerOptions, CrawlRequest } from './crawler.js';
-import { fetcherLimits } from './fetcher.js';
-import type { CrawlThreadSetup, FromCrawlThread, ToCrawlThread } from './thread-protocol.js';
+import type { Crawler, CrawlRequest } from './crawler.js';
+import { checkCrawlSetup, type CrawlSetup } from './setup.js';
+import type { FromCrawlThread, ToCrawlThread } from './thread-protocol.js';
 
-export interface CrawlThreadOptions extends CrawlerOptions {
-  /** Allow-list entries (CIDR networks, addresses, host names) the crawl may contact. */
-  allow: readonly string[];
-  /** Timeout of one visit attempt (ms); default FETCHER_DEFAULTS.timeoutMs. */
-  timeoutMs?: number;
-}
+/** The crawler's settings (setup.ts). */
+export type CrawlThreadOptions = CrawlSetup;
 
 export interface CrawlThreadDeps {
   /** Stamps each result's startedAt/finishedAt. The thread times visits on the system clock. */
@@ -55,7 +49,7 @@ const TSX_API = import.meta.resolve('tsx/esm/api');
 const ENTRY = new URL('./thread-entry.ts', import.meta.url);
 
 /** The thread registers the TypeScript loader itself: loader hooks are not inherited by workers. */
-function spawn(entry: URL, setup: CrawlThreadSetup): Worker {
+function spawn(entry: URL, setup: CrawlSetup): Worker {
   const boot = `import(${JSON.stringify(TSX_API)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`;
   return new Worker(boot, { eval: true, workerData: setup, name: 'ringwatch-crawl' });
 }
@@ -64,15 +58,8 @@ const reasonText = (reason: unknown): string =>
   reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';
 
 export function createCrawlThread(deps: CrawlThreadDeps, options: CrawlThreadOptions): CrawlThread {
-  const { allow, timeoutMs, ...crawler } = options;
-  createAllowList(allow); // throws on an invalid entry
-  crawlerLimits(crawler);
-  fetcherLimits(timeoutMs !== undefined ? { timeoutMs } : {});
-  const setup: CrawlThreadSetup = {
-    allow: [...allow],
-    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-    crawler,
-  };
+  checkCrawlSetup(options);
+  const setup: CrawlSetup = { ...options, allow: [...options.allow] };
   const { clock } = deps;
   const pending = new Map<number, Pending>();
   let worker: Worker | undefined;

@@ -5,8 +5,7 @@
 import { isIP } from 'node:net';
 import type { Clock } from '../core/clock.js';
 import type { CrawlThreadMode } from '../core/model.js';
-import { createAllowList, createCrawler, createCrawlThread, createStatusFetcher } from '../crawl/index.js';
-import type { Crawler } from '../crawl/index.js';
+import { createCrawlThread, openCrawler, type CrawlSetup } from '../crawl/index.js';
 import { createDetectors, parseDetectorConfig, type DetectorConfigInput } from '../detect/index.js';
 import {
   createSqliteStateStore,
@@ -78,22 +77,15 @@ export async function openPipeline(
 ): Promise<OpenPipeline> {
   const allow = opts.allow && opts.allow.length > 0 ? opts.allow : networksOfSeeds(opts.seeds);
   const detectorConfig = parseDetectorConfig(opts.detectors);
-  const limits = {
+  const setup: CrawlSetup = {
+    allow,
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
     ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
     ...(opts.maxNodes !== undefined ? { maxNodes: opts.maxNodes } : {}),
   };
-  const timeout = opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {};
-  let crawler: Crawler;
-  let closeCrawler: () => Promise<void>;
-  if (opts.thread === 'worker') {
-    const thread = createCrawlThread({ clock: deps.clock }, { allow, ...timeout, ...limits });
-    crawler = thread;
-    closeCrawler = () => thread.close();
-  } else {
-    const fetcher = createStatusFetcher({ allow: createAllowList(allow), ...timeout }, { clock: deps.clock });
-    crawler = createCrawler({ fetcher, clock: deps.clock }, limits);
-    closeCrawler = () => fetcher.close();
-  }
+  const thread = opts.thread === 'worker' ? createCrawlThread({ clock: deps.clock }, setup) : undefined;
+  const local = thread ? undefined : openCrawler(setup, deps.clock);
+  const crawler = thread ?? local!.crawler;
   const db = await openDatabase(opts.db, { clock: deps.clock });
   const store = await createStore(db, deps.clock);
   const pipeline = createCrawlPipeline({
@@ -116,7 +108,7 @@ export async function openPipeline(
     async close() {
       if (closed) return;
       closed = true;
-      await closeCrawler();
+      await (thread ? thread.close() : local!.close());
       await db.close();
     },
   };

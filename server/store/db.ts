@@ -1,5 +1,6 @@
 /**
- * A small promise layer over node-sqlite3 (callback API, one connection per Database).
+ * A small promise layer over node-sqlite3 (callback API): one writer connection per Database, plus
+ * read-only connections for reads.
  *
  * Writers are serialised: `transaction(fn)` takes an exclusive gate, runs BEGIN IMMEDIATE … COMMIT around
  * `fn`, and rolls back when `fn` throws. Every call made outside a transaction also passes through the gate
@@ -8,8 +9,8 @@
  * AsyncLocalStorage) run directly in that transaction; a nested `transaction()` becomes a SAVEPOINT.
  *
  * Reads do not queue behind writers. A database file (not ':memory:') also gets READERS read-only
- * connections: `get`/`all` of a SELECT (or WITH … SELECT) made outside a transaction run on the first idle
- * one, and see the last committed state (WAL lets readers run beside the writer). Each reader runs one
+ * connections (readers.ts): `get`/`all` of a SELECT (or WITH … SELECT) made outside a transaction run
+ * on an idle one, and see the last committed state (WAL lets readers run beside the writer). Each reader runs one
  * statement at a time: statements overlapping on one connection would share its read snapshot, and a
  * connection kept busy that way would never see a newer commit.
  * Without it every API read waited its turn behind the crawl's recording transaction and behind each
@@ -18,6 +19,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import sqlite3 from 'sqlite3';
+import { createReaderPool, isReadOnlySql, type ReaderPool } from './readers.js';
 import { systemClock } from '../core/clock.js';
 import type { Clock } from '../core/clock.js';
 import { applyMigrations, loadMigrations, DEFAULT_MIGRATIONS_DIR } from './migrate.js';
@@ -148,19 +150,6 @@ function openRaw(
 }
 
 /**
- * A statement that only reads (SELECT, or WITH … SELECT) and asks nothing of the writer's connection
- * (changes(), total_changes(), last_insert_rowid()), so it may run on the read-only connection.
- */
-export function isReadOnlySql(sql: string): boolean {
-  const body = sql.replace(/^(\s|--[^\n]*\n|\/\*[\s\S]*?\*\/)+/, '');
-  return (
-    /^(SELECT|WITH)\b/i.test(body) &&
-    !/\b(INSERT|UPDATE|DELETE|REPLACE|UPSERT)\b/i.test(body) &&
-    !/\b(total_changes|changes|last_insert_rowid)\s*\(/i.test(body)
-  );
-}
-
-/**
  * Read-only connections per database file. Each runs one statement at a time, so this is how many reads
  * complete per event-loop turn when the loop is busy (libuv runs 4 SQLite calls at once by default).
  */
@@ -189,10 +178,8 @@ export async function openDatabase(file: string, options: OpenOptions = {}): Pro
   const statements = new Set<sqlite3.Statement>();
   let closed = false;
   let closing: Promise<void> | undefined;
-  /** Read-only connections (opened after migrations; none for ':memory:'), and reads waiting for one. */
-  const readers: { conn: sqlite3.Database; busy: boolean }[] = [];
-  const waiting: ((r: { conn: sqlite3.Database; busy: boolean }) => void)[] = [];
-  const reads = new Set<Promise<unknown>>();
+  /** Read-only connections, opened after migrations; none for ':memory:'. */
+  let readers: ReaderPool | undefined;
 
   const ctx = () => {
     const c = als.getStore();
@@ -309,27 +296,10 @@ export async function openDatabase(file: string, options: OpenOptions = {}): Pro
     };
   }
 
-  /** A read on an idle reader connection, or undefined when it must go through the gate (or a transaction). */
+  /** A read on a read-only connection, or undefined when it must go through the gate (or a transaction). */
   function read<T>(sql: string, op: (conn: sqlite3.Database) => Promise<T>): Promise<T> | undefined {
-    if (closed || readers.length === 0 || ctx() !== undefined || !isReadOnlySql(sql)) return undefined;
-    const p = (async () => {
-      const idle = readers.find((r) => !r.busy);
-      const r = idle ?? (await new Promise<(typeof readers)[number]>((resolve) => waiting.push(resolve)));
-      r.busy = true;
-      try {
-        return await op(r.conn);
-      } finally {
-        const next = waiting.shift();
-        if (next) next(r);
-        else r.busy = false;
-      }
-    })();
-    const settled: Promise<void> = p.then(
-      () => void reads.delete(settled),
-      () => void reads.delete(settled),
-    );
-    reads.add(settled);
-    return p;
+    if (closed || !readers || ctx() !== undefined || !isReadOnlySql(sql)) return undefined;
+    return readers.run(op);
   }
 
   const db: Omit<Database, 'migrations'> = {
@@ -360,9 +330,7 @@ export async function openDatabase(file: string, options: OpenOptions = {}): Pro
         closed = true;
         for (const stmt of statements) await new Promise<void>((resolve) => stmt.finalize(() => resolve()));
         statements.clear();
-        await Promise.all(reads);
-        for (const r of readers.splice(0))
-          await new Promise<void>((resolve) => r.conn.close(() => resolve()));
+        await readers?.close();
         await new Promise<void>((resolve, reject) => raw.close((err) => (err ? reject(err) : resolve())));
       });
       return closing;
@@ -391,15 +359,17 @@ export async function openDatabase(file: string, options: OpenOptions = {}): Pro
       clock,
     );
     if (file !== ':memory:' && file !== '' && !file.startsWith('file::memory:')) {
+      const conns: sqlite3.Database[] = [];
       for (let i = 0; i < READERS; i++) {
         const conn = await openRaw(file, sqlite3.OPEN_READONLY);
-        readers.push({ conn, busy: false });
+        conns.push(conn);
         conn.configure('busyTimeout', options.busyTimeoutMs ?? 5000);
         await rawExec(
           conn,
           `PRAGMA query_only = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -${READER_CACHE_KIB};`,
         );
       }
+      readers = createReaderPool(conns);
     }
     return Object.assign(db, { migrations });
   } catch (err) {

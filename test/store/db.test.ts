@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { openDatabase } from '../../server/store/index.js';
-import { isReadOnlySql } from '../../server/store/db.js';
+import { isReadOnlySql } from '../../server/store/readers.js';
 import { tempDir } from './helpers.js';
 
 void test('pragmas: WAL, busy_timeout 5 s, foreign keys on, synchronous NORMAL', async (t) => {
